@@ -85,6 +85,17 @@ pub struct Job {
 }
 
 impl Job {
+    /// Block until the job's local process ends (Detached for handed-off jobs).
+    pub fn wait(&mut self) -> JobState {
+        match &mut self.child {
+            None => JobState::Detached,
+            Some(c) => match c.wait() {
+                Ok(st) => JobState::Exited(st.code()),
+                Err(_) => JobState::Exited(None),
+            },
+        }
+    }
+
     /// Non-blocking check on the job's process.
     pub fn poll(&mut self) -> JobState {
         match &mut self.child {

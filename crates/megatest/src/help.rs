@@ -1,0 +1,61 @@
+//! Help text and version.
+
+pub const VERSION: &str = "1.6506";
+
+pub fn version() -> String {
+    format!("{VERSION}-rs{}", env!("CARGO_PKG_VERSION"))
+}
+
+pub const HELP: &str = "\
+Megatest (Rust rebuild) - regression test and flow automation manager
+
+Usage: megatest [options]
+
+Running tests
+  -run                      run the tests selected by -testpatt for -target and -runname
+  -runall                   same as -run
+  -runtests PATT            deprecated: -run -testpatt PATT
+  -target K1/K2/...         target (key values joined with /); also $MT_TARGET
+  -reqtarg K1/K2/...        target that must be a section of runconfigs.config
+  -runname NAME             run name (:runname NAME)
+  -testpatt P1,P2           tests/items to run: name, name/item, % wildcard, ~ negates
+  -tagexpr T1,T2%           only tests whose [test_meta] tags match
+  --modepatt KEY            take the test pattern from runconfigs variable KEY
+  -rerun S1,S2              rerun COMPLETED tests whose status is in the list
+  -force                    launch tests whatever their recorded state
+  -preclean                 empty a test's run directory before launching it
+  -setvars V1=v1,V2=v2      extra variables for every launched test
+  -contour NAME             stored with the run
+
+Inside a test (needs MT_CMDINFO, set by megatest)
+  -test-status :state S :status T [-m comment]   set this test's state and status
+  -step NAME :state S :status T                  record a step event
+  -runstep NAME [-logpro FILE] CMD...            run CMD as a step, judged by logpro
+  -setlog FILE / -set-toplog FILE                set the test's (toplevel's) main log
+  -set-values :category C :variable V :value X :expected E :tol T [:units U]
+  -load-test-data           read CSV test data from stdin
+  -summarize-items          regenerate the items summary
+  -env2file NAME            write the environment to NAME.sh and NAME.csh
+
+Queries
+  -list-runs RUNPATT        list runs and their tests (-target, -testpatt, -state,
+                            -status, -dumpmode json)
+  -list-db-targets          targets that have runs
+  -list-targets             sections of runconfigs.config
+  -list-disks               the [disks] of megatest.config
+  -test-paths               run directories of selected tests
+  -test-files GLOB          files matching GLOB in those directories
+  -show-config              megatest.config (-section S -var V, -dumpmode json|ini)
+  -show-runconfig           runconfigs for -target (-section, -var, -dumpmode json|ini)
+  -show-keys                the keys of this area
+  -show-cmdinfo             decode MT_CMDINFO
+
+General
+  -start-dir DIR            run as if started in DIR
+  -config FILE              use FILE instead of megatest.config
+  -dumpmode json|ini|sexpr  output format;  --json  JSON output where supported
+  -h, -help, --help         this text
+  -version                  print the version
+
+Documentation: docs/manual.md in the source tree.
+";

@@ -1,0 +1,219 @@
+//! State/status writes of test records with the item → toplevel roll-up (§2.5), done in
+//! one transaction: write the record (LAUNCHED/REMOTEHOSTSTART reset its event_time),
+//! apply the test-data roll-up when the status is `AUTO` (§2.6), and for an item
+//! recompute its toplevel with `mt_model::rollup` over the *effective* values of all its
+//! items (the spec's recommendation, not the 1.6501 quirk of rolling up missing values).
+//!
+//! Every explicit write is an event, even when the values do not change (it is an
+//! auditable request, e.g. a user re-setting a status). A toplevel is written, gets an
+//! event and is returned only when the roll-up actually changes it, so that thousands of
+//! items finishing do not fire the toplevel's `[triggers]` thousands of times.
+
+use mt_model::{rollup, RollupInput, State, Status};
+use rusqlite::{params, Transaction};
+
+use crate::error::{Result, TxResult};
+use crate::events::{self, NewEvent};
+use crate::records::{register_c, require_test};
+use crate::rows::{int, text, Change};
+use crate::store::{now_secs, Store};
+use crate::testdata::data_rollup_tx;
+
+/// One requested write, for [`Store::set_state_status_batch`].
+#[derive(Debug, Clone, Default)]
+pub struct StatusUpdate<'a> {
+    pub test_id: i64,
+    /// `None` leaves the state unchanged.
+    pub state: Option<&'a str>,
+    /// `None` leaves the status unchanged.
+    pub status: Option<&'a str>,
+    /// `None` leaves the comment unchanged.
+    pub comment: Option<&'a str>,
+}
+
+pub(crate) fn apply_tx(
+    store: &Store,
+    tx: &Transaction<'_>,
+    u: &StatusUpdate<'_>,
+    source: &str,
+    changes: &mut Vec<Change>,
+) -> TxResult<()> {
+    let t = require_test(tx, u.test_id)?;
+    let new_state = u.state.unwrap_or(&t.state).to_string();
+    let mut new_status = u.status.unwrap_or(&t.status).to_string();
+    let reset_time = matches!(u.state, Some(State::LAUNCHED | State::REMOTEHOSTSTART));
+    tx.prepare_cached(
+        "UPDATE tests SET state=?2, status=?3, comment=coalesce(?4, comment),
+            event_time=CASE WHEN ?5 THEN ?6 ELSE event_time END
+         WHERE id=?1",
+    )?
+    .execute(params![
+        u.test_id,
+        new_state,
+        new_status,
+        u.comment,
+        reset_time,
+        now_secs()
+    ])?;
+    if new_status == Status::AUTO {
+        new_status = data_rollup_tx(tx, u.test_id, &new_status)?;
+    }
+    events::append(
+        tx,
+        &store.ident,
+        source,
+        &NewEvent {
+            run_id: Some(t.run_id),
+            test_id: Some(t.id),
+            testname: Some(&t.testname),
+            item_path: Some(&t.item_path),
+            old_state: Some(&t.state),
+            new_state: Some(&new_state),
+            old_status: Some(&t.status),
+            new_status: Some(&new_status),
+            comment: u.comment,
+        },
+    )?;
+    changes.push(Change {
+        test_id: t.id,
+        run_id: t.run_id,
+        testname: t.testname.clone(),
+        item_path: t.item_path.clone(),
+        old_state: t.state.clone(),
+        new_state,
+        old_status: t.status.clone(),
+        new_status,
+        rollup: false,
+    });
+    if !t.item_path.is_empty() {
+        rollup_toplevel(store, tx, t.run_id, &t.testname, source, changes)?;
+    }
+    Ok(())
+}
+
+/// Recompute and, if it changed, write the toplevel record of `testname` in the run.
+pub(crate) fn rollup_toplevel(
+    store: &Store,
+    tx: &Transaction<'_>,
+    run_id: i64,
+    testname: &str,
+    source: &str,
+    changes: &mut Vec<Change>,
+) -> TxResult<()> {
+    let groups: Vec<(String, String, i64)> = {
+        let mut st = tx.prepare_cached(
+            "SELECT state, status, count(*) FROM tests
+             WHERE run_id=?1 AND testname=?2 AND item_path != ''
+             GROUP BY state, status",
+        )?;
+        let rows = st.query_map(params![run_id, testname], |r| {
+            Ok((text(r, 0)?, text(r, 1)?, int(r, 2)?))
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    let inputs: Vec<RollupInput<'_>> = groups
+        .iter()
+        .map(|(state, status, _)| RollupInput { state, status })
+        .collect();
+    let Some(result) = rollup(&inputs) else {
+        return Ok(());
+    };
+    let (top_id, inserted) = register_c(tx, run_id, testname, "")?;
+    if inserted {
+        events::append(
+            tx,
+            &store.ident,
+            source,
+            &NewEvent {
+                run_id: Some(run_id),
+                test_id: Some(top_id),
+                testname: Some(testname),
+                item_path: Some(""),
+                new_state: Some(State::NOT_STARTED),
+                new_status: Some(Status::NA),
+                comment: Some("registered by roll-up"),
+                ..NewEvent::default()
+            },
+        )?;
+    }
+    let top = require_test(tx, top_id)?;
+    if top.state == result.state && top.status == result.status {
+        return Ok(());
+    }
+    tx.prepare_cached("UPDATE tests SET state=?2, status=?3 WHERE id=?1")?
+        .execute(params![top_id, result.state, result.status])?;
+    events::append(
+        tx,
+        &store.ident,
+        source,
+        &NewEvent {
+            run_id: Some(run_id),
+            test_id: Some(top_id),
+            testname: Some(testname),
+            item_path: Some(""),
+            old_state: Some(&top.state),
+            new_state: Some(&result.state),
+            old_status: Some(&top.status),
+            new_status: Some(&result.status),
+            comment: Some("roll-up"),
+        },
+    )?;
+    changes.push(Change {
+        test_id: top_id,
+        run_id,
+        testname: testname.to_string(),
+        item_path: String::new(),
+        old_state: top.state,
+        new_state: result.state,
+        old_status: top.status,
+        new_status: result.status,
+        rollup: true,
+    });
+    Ok(())
+}
+
+impl Store {
+    /// Set a record's state and/or status (and comment), with the item roll-up, in one
+    /// transaction. Returns every record written: the record itself first, then its
+    /// toplevel if the roll-up changed it; the caller fires `[triggers]` from these.
+    ///
+    /// # Errors
+    /// [`crate::DbError::NoSuchTest`]; SQLite failures.
+    pub fn set_state_status(
+        &self,
+        test_id: i64,
+        state: Option<&str>,
+        status: Option<&str>,
+        comment: Option<&str>,
+        source: &str,
+    ) -> Result<Vec<Change>> {
+        self.set_state_status_batch(
+            &[StatusUpdate {
+                test_id,
+                state,
+                status,
+                comment,
+            }],
+            source,
+        )
+    }
+
+    /// Many [`Store::set_state_status`] writes in one transaction (one scheduler tick).
+    /// All or nothing: an unknown test id rolls the whole batch back.
+    ///
+    /// # Errors
+    /// [`crate::DbError::NoSuchTest`]; SQLite failures.
+    pub fn set_state_status_batch(
+        &self,
+        updates: &[StatusUpdate<'_>],
+        source: &str,
+    ) -> Result<Vec<Change>> {
+        self.write("set state/status", |tx| {
+            let mut changes = Vec::new();
+            for u in updates {
+                apply_tx(self, tx, u, source, &mut changes)?;
+            }
+            Ok(changes)
+        })
+    }
+}

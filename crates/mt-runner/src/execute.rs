@@ -1,0 +1,498 @@
+//! `megatest -execute CMDINFO`: the wrapper that runs one test (or item) on its host. It
+//! rebuilds the test's environment (runner spec §4.5, config-and-area.md §6.3), writes
+//! `megatest.sh`/`megatest.csh`, runs the runscript and the ezsteps with logpro, keeps a
+//! heartbeat, honours kill requests and the run time limit, and sets the final status.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mt_area::{Area, LoadOptions, TestConfig};
+use mt_configf::{Host, RealHost, SystemMode};
+use mt_db::{RunInfo, Store};
+use mt_model::{State, Status};
+
+use crate::cmdinfo::CmdInfo;
+use crate::monitor::{self, JobShared, KillReason, MonitorConfig};
+use crate::reporter::Reporter;
+use crate::shellenv::shell_echo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    CmdInfo(#[from] crate::cmdinfo::CmdInfoError),
+    #[error("cannot open the area database {path}: {source}")]
+    Db {
+        path: PathBuf,
+        #[source]
+        source: mt_db::DbError,
+    },
+    #[error(transparent)]
+    Store(#[from] mt_db::DbError),
+    #[error(transparent)]
+    Area(#[from] mt_area::AreaError),
+    #[error("test state is REMOVING, cannot proceed")]
+    Removing,
+    #[error("test record {0} not found in the database")]
+    NoRecord(i64),
+    #[error("required variable {0} does not have a valid value. Exiting")]
+    MissingVar(String),
+    #[error("work area {0} does not exist")]
+    NoWorkArea(PathBuf),
+}
+
+/// The result code of a step or runscript and whether it ended normally.
+#[derive(Debug, Clone, Copy)]
+struct ProcEnd {
+    code: i32,
+    normal: bool,
+}
+
+fn run_in_group(
+    cmd: &mut Command,
+    shared: &JobShared,
+    store: &Store,
+    test_id: i64,
+) -> std::io::Result<ProcEnd> {
+    let mut child = mt_launch::spawn_in_group(cmd)?;
+    let pid = i32::try_from(child.id()).unwrap_or(0);
+    shared.pgid.store(pid, Ordering::SeqCst);
+    let _ = store.update_test_run_info(
+        test_id,
+        &RunInfo {
+            pid: Some(i64::from(pid)),
+            ..RunInfo::default()
+        },
+    );
+    let st = child.wait()?;
+    shared.pgid.store(0, Ordering::SeqCst);
+    Ok(ProcEnd {
+        code: st.code().unwrap_or(-1),
+        normal: st.code().is_some(),
+    })
+}
+
+/// Build the test's environment, lowest precedence first (config-and-area.md §6.3).
+fn build_env(ci: &CmdInfo, area: &Area, store: &Store) -> Result<BTreeMap<String, String>, ExecError> {
+    let mut env: BTreeMap<String, String> = std::env::vars().collect();
+    // [env-override] and key variables as this process read megatest.config.
+    for (k, v) in area.host.env_changes() {
+        match v {
+            Some(v) => env.insert(k.clone(), v.clone()),
+            None => env.remove(k),
+        };
+    }
+    // runconfigs [default] then [TARGET], each value through `echo` in the shell.
+    for (k, v) in area.runconfig_vars(&ci.target)? {
+        let val = shell_echo(&v, &env);
+        env.insert(k, val);
+    }
+    if let Some(sv) = &ci.set_vars {
+        for pair in sv.split(',') {
+            let parts: Vec<&str> = pair.split('=').collect();
+            if parts.len() == 2 {
+                env.insert(parts[0].to_string(), parts[1].to_string());
+            }
+        }
+    }
+    let item_info = mt_area::Item {
+        vars: ci.itemdat.clone(),
+    }
+    .info();
+    let base = [
+        ("MT_TEST_RUN_DIR", ci.work_area.clone()),
+        ("MT_TEST_NAME", ci.test_name.clone()),
+        ("MT_ITEM_INFO", item_info),
+        ("MT_ITEMPATH", ci.itempath.clone()),
+        ("MT_RUNNAME", ci.runname.clone()),
+        ("MT_MEGATEST", ci.megatest.clone()),
+        ("MT_TARGET", ci.target.clone()),
+        ("MT_LINKTREE", ci.linktree.clone()),
+        ("MT_TESTSUITENAME", ci.areaname.clone()),
+        ("MT_RUN_AREA_HOME", ci.toppath.clone()),
+    ];
+    for (k, v) in base {
+        if v.is_empty() && k != "MT_ITEMPATH" {
+            return Err(ExecError::MissingVar(k.to_string()));
+        }
+        env.insert(k.to_string(), v);
+    }
+    env.insert("MT_CMDINFO".into(), ci.encode());
+    let path = env.get("PATH").cloned().unwrap_or_default();
+    env.insert("PATH".into(), format!("{path}:{}", ci.mt_bindir_path));
+    for (k, v) in &ci.env_ovrd {
+        env.insert(k.clone(), v.clone());
+    }
+    let runname = store
+        .get_run(ci.run_id)
+        .ok()
+        .flatten()
+        .map_or_else(|| ci.runname.clone(), |r| r.runname);
+    for (k, v) in area.key_names().iter().zip(ci.target.split('/')) {
+        env.insert(k.clone(), v.to_string());
+    }
+    env.insert("MT_RUNNAME".into(), runname);
+    for (k, v) in &ci.itemdat {
+        env.insert(k.clone(), v.clone());
+    }
+    Ok(env)
+}
+
+fn uname() -> String {
+    Command::new("uname")
+        .arg("-srvpio")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+pub fn hostname() -> String {
+    nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+/// Per-step status (runner spec §4.7): the step's own verdict and the rolled-up one.
+fn step_verdict(code: i32, with_logpro: bool) -> &'static str {
+    if with_logpro {
+        Status::from_exit_code(code)
+    } else if code == 0 {
+        Status::PASS
+    } else {
+        Status::FAIL
+    }
+}
+
+fn next_status(rollup: i32, this: &'static str) -> &'static str {
+    let overall = match rollup {
+        0 => Status::PASS,
+        2 => Status::WARN,
+        _ => Status::FAIL,
+    };
+    match overall {
+        "PASS" => this,
+        "WARN" => {
+            if this == Status::FAIL {
+                Status::FAIL
+            } else {
+                Status::WARN
+            }
+        }
+        _ => Status::FAIL,
+    }
+}
+
+fn status_code(status: &str) -> i32 {
+    match status {
+        "PASS" => 0,
+        "WARN" => 2,
+        "CHECK" => 3,
+        "WAIVED" => 4,
+        "ABORT" => 5,
+        "SKIP" => 6,
+        _ => 1,
+    }
+}
+
+/// Run one test job; returns the process exit code.
+pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecError> {
+    let ci = CmdInfo::decode(encoded)?;
+    let mut store = Store::open_existing(&ci.dbpath).map_err(|source| ExecError::Db {
+        path: PathBuf::from(&ci.dbpath),
+        source,
+    })?;
+    store.set_source("execute");
+    let toppath = PathBuf::from(&ci.toppath);
+    let area = Area::load_at(
+        &toppath,
+        "megatest.config",
+        LoadOptions {
+            target: Some(ci.target.clone()),
+            scheme: mt_area::scheme_eval::evaluator(&toppath, &[("-target", ci.target.as_str()), ("-runname", ci.runname.as_str())]),
+            ..LoadOptions::default()
+        },
+    )?;
+    let rec = store.get_test(ci.test_id)?.ok_or(ExecError::NoRecord(ci.test_id))?;
+    if rec.state == State::REMOVING {
+        return Err(ExecError::Removing);
+    }
+    let mut reporter = Reporter::new(&store, "execute");
+    let work = PathBuf::from(&ci.work_area);
+    if !work.is_dir() {
+        reporter.set(ci.test_id, Some(State::COMPLETED), Some(Status::FAIL), Some("work area missing"));
+        return Err(ExecError::NoWorkArea(work));
+    }
+    reporter.set(ci.test_id, Some(State::REMOTEHOSTSTART), Some(Status::NA), None);
+
+    let mut env = build_env(&ci, &area, &store)?;
+    let _ = crate::envfile::write_env_files(&work.join("megatest"), &env.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>());
+
+    let host = hostname();
+    let un = uname();
+    let _ = store.update_test_run_info(
+        ci.test_id,
+        &RunInfo {
+            host: Some(&host),
+            uname: Some(&un),
+            ..RunInfo::default()
+        },
+    );
+
+    let shared = Arc::new(JobShared {
+        signalled,
+        ..JobShared::default()
+    });
+    let mon = monitor::start(
+        MonitorConfig {
+            dbpath: PathBuf::from(&ci.dbpath),
+            test_id: ci.test_id,
+            runtimelim: ci.runtlim,
+            work_area: work.clone(),
+            beat: Duration::from_secs(3),
+        },
+        shared.clone(),
+    );
+
+    // The testconfig for triggers, steps and logpro rules. Read with system calls on, so
+    // [pre-launch-env-vars] reach the steps' environment.
+    let mut tc_host = RealHost::new().with_toppath(&toppath).with_cwd(&work).with_target(ci.target.clone());
+    for (k, v) in &env {
+        tc_host.setenv(k, v);
+    }
+    let tc = area.read_testconfig(&ci.test_name, SystemMode::Yes, &mut tc_host);
+    let tc = match tc {
+        Ok(tc) => tc,
+        Err(e) => {
+            shared.done.store(true, Ordering::SeqCst);
+            let _ = mon.join();
+            reporter.set(ci.test_id, Some(State::COMPLETED), Some(Status::FAIL), Some(&format!("testconfig error: {e}")));
+            return Err(e.into());
+        }
+    };
+    reporter.set_triggers(&ci.test_name, tc.triggers.clone());
+    reporter.set(ci.test_id, Some(State::RUNNING), None, None);
+
+    let mut rollup = 0;
+    let mut last = ProcEnd { code: 0, normal: true };
+
+    if let Some(rs) = &ci.runscript {
+        let path = resolve_runscript(rs, Path::new(&ci.testpath));
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c").arg(&path).current_dir(&work).env_clear().envs(&env).stdin(Stdio::null());
+        match run_in_group(&mut cmd, &shared, &store, ci.test_id) {
+            Ok(end) => {
+                last = end;
+                rollup = end.code;
+            }
+            Err(e) => {
+                eprintln!("ERROR: cannot run runscript {path}: {e}");
+                last = ProcEnd { code: 1, normal: true };
+                rollup = 1;
+            }
+        }
+    }
+
+    if ci.ezsteps && last.normal && !shared.killed.load(Ordering::SeqCst) {
+        // [pre-launch-env-vars] applied by the re-read go to the steps (not megatest.sh).
+        for (k, v) in tc_host.env_changes() {
+            match v {
+                Some(v) => env.insert(k.clone(), v.clone()),
+                None => env.remove(k),
+            };
+        }
+        let path = env.get("PATH").cloned().unwrap_or_default();
+        env.insert("PATH".into(), format!("{path}:."));
+        let _ = std::fs::create_dir_all(work.join(".ezsteps"));
+        let n = tc.ezsteps.len();
+        for (i, step) in tc.ezsteps.iter().enumerate() {
+            if shared.killed.load(Ordering::SeqCst) {
+                break;
+            }
+            let r = run_ezstep(&ci, &tc, step, i + 1 == n, &work, &env, &shared, &store, &mut reporter, rollup);
+            last = r.end;
+            rollup = r.rollup;
+            if !r.good || !last.normal {
+                break;
+            }
+        }
+    }
+
+    shared.done.store(true, Ordering::SeqCst);
+    let kill = mon.join().ok().flatten();
+    if let Some(reason) = kill {
+        let (state, status, comment) = match reason {
+            KillReason::Signal => (State::INCOMPLETE, Status::KILLED, "Killed by signal"),
+            KillReason::TimeLimit => (State::KILLED, Status::KILLED, "Killed: run time limit exceeded"),
+            KillReason::Requested => (State::KILLED, Status::KILLED, "Killed on request (KILLREQ)"),
+        };
+        reporter.set(ci.test_id, Some(state), Some(status), Some(comment));
+    } else {
+        finalize(&ci, &store, &mut reporter, last, rollup);
+    }
+    if let Some(run) = store.get_test(ci.test_id).ok().flatten() {
+        let _ = store.update_run_stats(run.run_id);
+    }
+    reporter.wait_triggers(Duration::from_secs(30));
+    Ok(if last.normal || kill.is_some() { 0 } else { 4 })
+}
+
+fn resolve_runscript(rs: &str, testpath: &Path) -> String {
+    if rs.contains('/') {
+        return rs.to_string();
+    }
+    let p = testpath.join(rs);
+    if p.is_file() {
+        return p.to_string_lossy().into_owned();
+    }
+    rs.to_string()
+}
+
+/// §4.9: only a record still REMOTEHOSTSTART/RUNNING gets its verdict from the job.
+fn finalize(ci: &CmdInfo, store: &Store, reporter: &mut Reporter<'_>, last: ProcEnd, rollup: i32) {
+    let Ok(Some(rec)) = store.get_test(ci.test_id) else {
+        return;
+    };
+    if rec.state != State::REMOTEHOSTSTART && rec.state != State::RUNNING {
+        return;
+    }
+    let auto = rec.status == Status::AUTO;
+    let status = if !last.normal {
+        Status::FAIL
+    } else {
+        match rollup {
+            0 if auto => Status::AUTO,
+            2 if auto => Status::AUTO_WARN,
+            c => Status::from_exit_code(c),
+        }
+    };
+    reporter.set(ci.test_id, Some(State::COMPLETED), Some(status), None);
+}
+
+struct StepResult {
+    end: ProcEnd,
+    rollup: i32,
+    good: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_ezstep(
+    ci: &CmdInfo,
+    tc: &TestConfig,
+    step: &mt_area::EzStep,
+    is_last: bool,
+    work: &Path,
+    env: &BTreeMap<String, String>,
+    shared: &JobShared,
+    store: &Store,
+    reporter: &mut Reporter<'_>,
+    rollup: i32,
+) -> StepResult {
+    let name = &step.name;
+    let rules_file = work.join(format!("{name}.logpro"));
+    if !rules_file.exists() {
+        if let Some(rules) = tc.logpro_rules(name) {
+            let _ = std::fs::write(
+                &rules_file,
+                format!(";; logpro file extracted from testconfig\n;;\n{rules}\n"),
+            );
+        }
+    }
+    let with_logpro = rules_file.exists();
+    let _ = store.record_step(ci.test_id, name, "start", "-", "", "");
+    let log = format!("{name}.log");
+    let mut mk = format!("{log} :\n\t{}\n", step.command);
+    if with_logpro {
+        mk.push_str(&format!("\tlogpro {name}.logpro {name}.html < {log}\n"));
+    }
+    mk.push_str(&format!("\n{name} : {log}\n\n"));
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(work.join("Makefile.ezsteps")) {
+        let _ = f.write_all(mk.as_bytes());
+    }
+    let mut cmd = Command::new("/bin/bash");
+    cmd.arg("-c")
+        .arg(format!("{} > {log} 2>&1", step.command))
+        .current_dir(work)
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null());
+    let mut end = match run_in_group(&mut cmd, shared, store, ci.test_id) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = std::fs::write(work.join(&log), format!("cannot run step: {e}\n"));
+            ProcEnd { code: 127, normal: true }
+        }
+    };
+    if shared.killed.load(Ordering::SeqCst) {
+        let _ = store.record_step(ci.test_id, name, "end", &end.code.to_string(), "killed", "");
+        return StepResult { end, rollup, good: false };
+    }
+    let mut comment = String::new();
+    let mut logfile = String::new();
+    if with_logpro && end.normal {
+        match crate::logpro_step::judge(&rules_file, &work.join(&log), &work.join(format!("{name}.html")), &work.join(format!("{name}.dat"))) {
+            Ok(code) => end.code = code,
+            Err(e) => {
+                comment = format!("logpro: {e}");
+                end.code = 1;
+            }
+        }
+        let dat = work.join(format!("{name}.dat"));
+        if dat.exists() {
+            match crate::logpro_step::load_dat(store, ci.test_id, name, &dat) {
+                Ok(c) => {
+                    if comment.is_empty() {
+                        comment = c;
+                    }
+                }
+                Err(e) => eprintln!("ERROR: loading {}: {e}", dat.display()),
+            }
+        }
+        logfile = format!("{name}.html");
+        let _ = store.update_test_run_info(
+            ci.test_id,
+            &RunInfo {
+                final_logf: Some(&logfile),
+                ..RunInfo::default()
+            },
+        );
+    }
+    let _ = store.record_step(ci.test_id, name, "end", &end.code.to_string(), &comment, &logfile);
+    let this = step_verdict(end.code, with_logpro);
+    let next = next_status(rollup, this);
+    let next_state = if is_last { State::COMPLETED } else { State::RUNNING };
+    let (state, comment) = match next {
+        "FAIL" => (State::COMPLETED, Some(format!("Failed at step {name}"))),
+        "WARN" if this == Status::WARN => (next_state, Some("Logpro warning found".to_string())),
+        "CHECK" => (next_state, Some("Logpro check found".to_string())),
+        "ABORT" => (next_state, Some("Logpro abort found".to_string())),
+        "SKIP" => (next_state, Some("Logpro skip found".to_string())),
+        _ => (next_state, None),
+    };
+    reporter.set(ci.test_id, Some(state), Some(next), comment.as_deref());
+    let good = end.normal && (end.code == 0 || (end.code == 2 && with_logpro));
+    StepResult {
+        end,
+        rollup: status_code(next),
+        good,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_status_rules() {
+        assert_eq!(next_status(0, Status::WARN), Status::WARN);
+        assert_eq!(next_status(2, Status::PASS), Status::WARN);
+        assert_eq!(next_status(2, Status::FAIL), Status::FAIL);
+        assert_eq!(next_status(3, Status::PASS), Status::FAIL);
+        assert_eq!(step_verdict(2, false), Status::FAIL);
+        assert_eq!(step_verdict(2, true), Status::WARN);
+        assert_eq!(step_verdict(6, true), Status::SKIP);
+    }
+}

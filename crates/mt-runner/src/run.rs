@@ -1,0 +1,1061 @@
+//! The scheduler of `megatest -run`: one loop that turns events (a job's process ended, a
+//! record changed in the database) into decisions (a test can start, can never start,
+//! is done), within the limits (`max_concurrent_jobs`, `[jobgroups]`, `launch-delay`).
+//!
+//! It keeps an in-memory mirror of the run's records, fed by the append-only events
+//! table, so each tick costs O(changes + ready), not O(tests).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use mt_area::{Area, Item, TestConfig};
+use mt_configf::{Host, SystemMode};
+use mt_db::{RunInfo, Store, TestFilter};
+use mt_launch::{JobState, LaunchSpec, Launcher, LocalLauncher, TemplateLauncher};
+use mt_model::{is_ok_prereq_status, is_running_state, State, Status};
+
+use crate::cmdinfo::CmdInfo;
+use crate::plan::{self, Plan};
+use crate::progress::Progress;
+use crate::reporter::Reporter;
+use crate::workarea;
+
+/// What the user asked for.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    pub target: String,
+    pub runname: String,
+    pub testpatt: String,
+    pub tagexpr: Option<String>,
+    /// `-rerun LIST`: COMPLETED tests with these statuses run again.
+    pub rerun: Vec<String>,
+    pub force: bool,
+    pub preclean: bool,
+    pub setvars: Option<String>,
+    pub contour: Option<String>,
+    pub owner: String,
+    /// The megatest executable handed to tests.
+    pub megatest: PathBuf,
+    /// Show a live progress line (only on a terminal).
+    pub progress: bool,
+}
+
+/// What happened.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub launched: usize,
+    /// Problems that make the run exit non-zero (bad waitons, cycles, launch failures).
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Plan(#[from] plan::PlanError),
+    #[error(transparent)]
+    Area(#[from] mt_area::AreaError),
+    #[error(transparent)]
+    Db(#[from] mt_db::DbError),
+    #[error("run {runname} of {target} is locked; unlock it with -unlock before running")]
+    Locked { target: String, runname: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Waiting,
+    /// Launched by us; `local` while our child process is alive.
+    InFlight { local: bool },
+    Done,
+}
+
+struct Job {
+    test: usize,
+    item: Item,
+    path: String,
+    id: i64,
+    phase: Phase,
+    queued: bool,
+}
+
+struct TestState {
+    tc: TestConfig,
+    /// Items not expanded yet (deferred `[system ...]` lists).
+    pending_items: bool,
+    jobs: Vec<usize>,
+    toplevel_id: i64,
+}
+
+#[derive(Debug, Clone)]
+struct Rec {
+    id: i64,
+    state: String,
+    status: String,
+}
+
+enum Verdict {
+    Met,
+    Wait,
+    Fail(&'static str, String),
+}
+
+struct Sched<'a> {
+    area: &'a Area,
+    patt: mt_area::TestPatt,
+    plan_cycles: HashMap<String, String>,
+    req: &'a RunRequest,
+    store: &'a Store,
+    reporter: Reporter<'a>,
+    run_id: i64,
+    tests: Vec<TestState>,
+    by_name: HashMap<String, usize>,
+    dependents: HashMap<String, Vec<usize>>,
+    jobs: Vec<Job>,
+    recs: HashMap<(String, String), Rec>,
+    last_event: i64,
+    ready: BTreeSet<(i64, usize)>,
+    dirty: HashSet<String>,
+    in_flight: usize,
+    group_running: HashMap<String, usize>,
+    launcher: Box<dyn Launcher>,
+    base_env: BTreeMap<String, String>,
+    tx: mpsc::Sender<(usize, JobState)>,
+    rx: mpsc::Receiver<(usize, JobState)>,
+    problems: Vec<String>,
+    launched: usize,
+    last_launch: Option<Instant>,
+    launch_delay: Duration,
+    max_jobs: usize,
+    progress: Progress,
+    notes_shown: HashSet<String>,
+    fatal: bool,
+    pids: HashMap<usize, u32>,
+}
+
+fn judge_normal(r: Option<&Rec>) -> Verdict {
+    let Some(r) = r else { return Verdict::Wait };
+    match r.state.as_str() {
+        "COMPLETED" if is_ok_prereq_status(&r.status) => Verdict::Met,
+        "COMPLETED" | "INCOMPLETE" | "KILLED" => Verdict::Fail(
+            Status::PREQ_FAIL,
+            format!("Failed to run due to failed prerequisites ({}/{})", r.state, r.status),
+        ),
+        "NOT_STARTED" if !matches!(r.status.as_str(), "n/a" | "KEEP_TRYING" | "") => Verdict::Fail(
+            Status::PREQ_DISCARDED,
+            format!("Failed to run due to discarded prerequisites ({}/{})", r.state, r.status),
+        ),
+        _ => Verdict::Wait,
+    }
+}
+
+impl Sched<'_> {
+    fn rec(&self, test: &str, item: &str) -> Option<&Rec> {
+        self.recs.get(&(test.to_string(), item.to_string()))
+    }
+
+    /// Prerequisites of one job (runner spec §3.9 with our uniform failure rule).
+    fn verdict(&self, t: &TestState, item: &str) -> Verdict {
+        if let Some(c) = self.tests_cycle(&t.tc.name) {
+            return Verdict::Fail(Status::PREQ_FAIL, format!("waiton cycle: {c}"));
+        }
+        let mut waiting = false;
+        for w in &t.tc.waiton {
+            let top = self.rec(w, "");
+            let v = if t.tc.mode.itemwait && !item.is_empty() {
+                let mapped = t
+                    .tc
+                    .itemmaps
+                    .lookup(w)
+                    .map_or_else(|| item.to_string(), |m| m.apply(item));
+                match self.rec(w, &mapped) {
+                    Some(r) => judge_normal(Some(r)),
+                    None => judge_normal(top),
+                }
+            } else if t.tc.mode.toplevel {
+                match top {
+                    Some(r) if r.state == State::COMPLETED || r.state == State::KILLED || r.state == State::INCOMPLETE => Verdict::Met,
+                    Some(r) if r.state == State::NOT_STARTED && !matches!(r.status.as_str(), "n/a" | "KEEP_TRYING" | "") => Verdict::Fail(
+                        Status::PREQ_DISCARDED,
+                        format!("Failed to run due to discarded prerequisites ({w} {}/{})", r.state, r.status),
+                    ),
+                    _ => Verdict::Wait,
+                }
+            } else {
+                judge_normal(top)
+            };
+            match v {
+                Verdict::Met => {}
+                Verdict::Wait => waiting = true,
+                Verdict::Fail(s, why) => return Verdict::Fail(s, format!("{why}: waits on {w}")),
+            }
+        }
+        if waiting {
+            Verdict::Wait
+        } else {
+            Verdict::Met
+        }
+    }
+
+    fn tests_cycle(&self, name: &str) -> Option<String> {
+        self.plan_cycles.get(name).cloned()
+    }
+
+    fn set(&mut self, id: i64, state: &str, status: &str, comment: Option<&str>) {
+        let changes = self.reporter.set(id, Some(state), Some(status), comment);
+        for c in changes {
+            self.recs.insert(
+                (c.testname.clone(), c.item_path.clone()),
+                Rec {
+                    id: c.test_id,
+                    state: c.new_state.clone(),
+                    status: c.new_status.clone(),
+                },
+            );
+            self.dirty.insert(c.testname);
+        }
+    }
+
+    /// Pull new events into the mirror.
+    fn tail_events(&mut self) {
+        let Ok(evs) = self.store.events_since(self.last_event, None) else { return };
+        for e in evs {
+            self.last_event = e.id;
+            if e.run_id != Some(self.run_id) {
+                continue;
+            }
+            let (Some(tid), Some(name)) = (e.test_id, e.testname.clone()) else { continue };
+            let item = e.item_path.clone().unwrap_or_default();
+            let key = (name.clone(), item);
+            let rec = self.recs.entry(key).or_insert(Rec {
+                id: tid,
+                state: String::new(),
+                status: String::new(),
+            });
+            if let Some(s) = e.new_state {
+                rec.state = s;
+            }
+            if let Some(s) = e.new_status {
+                rec.status = s;
+            }
+            self.dirty.insert(name);
+        }
+    }
+
+    fn register_items(&mut self, ti: usize, items: Vec<Item>) {
+        let name = self.tests[ti].tc.name.clone();
+        let chosen: Vec<Item> = items
+            .into_iter()
+            .filter(|it| self.patt_matches(&name, &it.path()))
+            .collect();
+        let pairs: Vec<(String, String)> = chosen.iter().map(|it| (name.clone(), it.path())).collect();
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let ids = match self.store.register_tests(self.run_id, &refs) {
+            Ok(ids) => ids,
+            Err(e) => {
+                self.problems.push(format!("cannot register items of {name}: {e}"));
+                return;
+            }
+        };
+        for (it, id) in chosen.into_iter().zip(ids) {
+            let path = it.path();
+            self.recs.entry((name.clone(), path.clone())).or_insert(Rec {
+                id,
+                state: State::NOT_STARTED.into(),
+                status: Status::NA.into(),
+            });
+            let j = self.jobs.len();
+            self.jobs.push(Job {
+                test: ti,
+                item: it,
+                path,
+                id,
+                phase: Phase::Waiting,
+                queued: false,
+            });
+            self.tests[ti].jobs.push(j);
+        }
+        self.tests[ti].pending_items = false;
+    }
+
+    fn patt_matches(&self, name: &str, item: &str) -> bool {
+        self.patt.matches(name, item)
+    }
+
+    /// Re-judge the waiting jobs of tests whose prerequisites changed.
+    fn evaluate(&mut self) {
+        let dirty: Vec<String> = self.dirty.drain().collect();
+        let mut todo: BTreeSet<usize> = BTreeSet::new();
+        for d in &dirty {
+            if let Some(v) = self.dependents.get(d) {
+                todo.extend(v.iter().copied());
+            }
+        }
+        for ti in todo {
+            self.evaluate_test(ti);
+        }
+    }
+
+    fn evaluate_test(&mut self, ti: usize) {
+        if self.tests[ti].pending_items {
+            match self.verdict(&self.tests[ti], "") {
+                Verdict::Met => {
+                    let mut host = self.area.host.clone();
+                    let items = self.tests[ti].tc.expand_items(&mut host);
+                    if items.is_empty() {
+                        let id = self.tests[ti].toplevel_id;
+                        self.set(id, State::NOT_STARTED, Status::ZERO_ITEMS, Some("Failed to run due to failed prerequisites (the item list is empty)"));
+                        self.tests[ti].pending_items = false;
+                        return;
+                    }
+                    self.register_items(ti, items);
+                }
+                Verdict::Wait => return,
+                Verdict::Fail(status, why) => {
+                    let id = self.tests[ti].toplevel_id;
+                    self.set(id, State::NOT_STARTED, status, Some(&why));
+                    self.tests[ti].pending_items = false;
+                    return;
+                }
+            }
+        }
+        let jobs = self.tests[ti].jobs.clone();
+        let prio = -self.tests[ti].tc.priority;
+        for j in jobs {
+            if self.jobs[j].phase != Phase::Waiting || self.jobs[j].queued {
+                continue;
+            }
+            let item = self.jobs[j].path.clone();
+            match self.verdict(&self.tests[ti], &item) {
+                Verdict::Met => {
+                    self.jobs[j].queued = true;
+                    self.ready.insert((prio * 1_000_000_000 + i64::try_from(j).unwrap_or(0), j));
+                }
+                Verdict::Wait => {}
+                Verdict::Fail(status, why) => {
+                    let id = self.jobs[j].id;
+                    self.jobs[j].phase = Phase::Done;
+                    self.set(id, State::NOT_STARTED, status, Some(&why));
+                    self.progress.done_one(State::NOT_STARTED, status);
+                }
+            }
+        }
+    }
+}
+
+impl Sched<'_> {
+    fn can_launch(&self, j: usize) -> bool {
+        if self.in_flight >= self.max_jobs {
+            return false;
+        }
+        let t = &self.tests[self.jobs[j].test];
+        if let Some(g) = &t.tc.jobgroup {
+            if let Some(lim) = self.area.jobgroup_limit(g) {
+                if self.group_running.get(g).copied().unwrap_or(0) >= lim {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Launch what can be launched, in queue order; jobs held back by their jobgroup do
+    /// not block others.
+    fn launch_ready(&mut self) {
+        let candidates: Vec<(i64, usize)> = self.ready.iter().copied().collect();
+        for (key, j) in candidates {
+            if self.fatal || self.in_flight >= self.max_jobs {
+                break;
+            }
+            if !self.can_launch(j) {
+                continue;
+            }
+            if let Some(last) = self.last_launch {
+                if last.elapsed() < self.launch_delay {
+                    break;
+                }
+            }
+            self.ready.remove(&(key, j));
+            self.jobs[j].queued = false;
+            self.start(j);
+        }
+    }
+
+    /// The launch decision (runner spec §3.12), skip rules and the launch itself.
+    fn start(&mut self, j: usize) {
+        let ti = self.jobs[j].test;
+        let name = self.tests[ti].tc.name.clone();
+        let path = self.jobs[j].path.clone();
+        let id = self.jobs[j].id;
+        let rec = self.rec(&name, &path).cloned();
+        let (state, status) = rec.map_or((State::NOT_STARTED.to_string(), Status::NA.to_string()), |r| (r.state, r.status));
+        let mut preclean = self.req.preclean;
+        if !self.req.force {
+            match state.as_str() {
+                "NOT_STARTED" | "DELETED" | "INCOMPLETE" | "" => {}
+                "COMPLETED" if self.req.rerun.iter().any(|s| *s == status) => preclean = true,
+                "COMPLETED" => {
+                    self.note(format!(
+                        "NOTE: Not starting test {} as it is state \"{state}\" and status \"{status}\", use -rerun \"{status}\" or -force to override",
+                        full(&name, &path)
+                    ));
+                    self.jobs[j].phase = Phase::Done;
+                    self.progress.done_one(&state, &status);
+                    return;
+                }
+                s if is_running_state(s) => {
+                    // Someone else runs it: follow it through the events.
+                    self.jobs[j].phase = Phase::InFlight { local: false };
+                    self.in_flight += 1;
+                    return;
+                }
+                _ => {
+                    self.note(format!(
+                        "NOTE: {} is in state {state}; not launched (use -force to launch it)",
+                        full(&name, &path)
+                    ));
+                    self.jobs[j].phase = Phase::Done;
+                    self.progress.done_one(&state, &status);
+                    return;
+                }
+            }
+        }
+        if let Some(reason) = self.skip_reason(ti, &name, &path) {
+            self.jobs[j].phase = Phase::Done;
+            self.set(id, State::COMPLETED, Status::SKIP, Some(&reason));
+            self.progress.done_one(State::COMPLETED, Status::SKIP);
+            return;
+        }
+        match self.launch(j, preclean) {
+            Ok(local) => {
+                self.jobs[j].phase = Phase::InFlight { local };
+                self.in_flight += 1;
+                self.launched += 1;
+                self.last_launch = Some(Instant::now());
+                if let Some(g) = self.tests[ti].tc.jobgroup.clone() {
+                    *self.group_running.entry(g).or_default() += 1;
+                }
+                self.progress.started();
+            }
+            Err(e) => {
+                let msg = format!("Failed to launch {}: {e}", full(&name, &path));
+                eprintln!("ERROR: {msg}");
+                self.problems.push(msg.clone());
+                self.jobs[j].phase = Phase::Done;
+                self.set(id, State::NOT_STARTED, Status::FAIL, Some(&msg));
+                self.progress.done_one(State::NOT_STARTED, Status::FAIL);
+                if e.fatal {
+                    // No usable disk: nothing else can be launched either (§4.2).
+                    self.fatal = true;
+                }
+            }
+        }
+    }
+
+    fn note(&mut self, msg: String) {
+        if self.notes_shown.insert(msg.clone()) {
+            eprintln!("{msg}");
+        }
+    }
+
+    fn skip_reason(&self, ti: usize, name: &str, path: &str) -> Option<String> {
+        use mt_area::SkipRule;
+        let rule = self.tests[ti].tc.skip.as_ref()?;
+        match rule {
+            SkipRule::FileExists(p) => std::path::Path::new(p)
+                .exists()
+                .then(|| format!("Skipping due to existance of file {p}")),
+            SkipRule::PrevRunning => self
+                .store
+                .instances_running(name, path)
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|_| "Skipping due to previous tests running".to_string()),
+            SkipRule::RunDelay(secs) => {
+                let running = self.store.instances_running(name, path).unwrap_or(0) > 0;
+                let recent = self
+                    .store
+                    .last_finished_start(name, path)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|t| now() - t < i64::try_from(*secs).unwrap_or(i64::MAX));
+                (running || recent).then(|| format!("Skipping due to previous test run less than {secs} seconds ago"))
+            }
+        }
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+fn full(name: &str, path: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}/{path}")
+    }
+}
+
+#[derive(Debug)]
+struct LaunchFailure {
+    msg: String,
+    fatal: bool,
+}
+
+impl std::fmt::Display for LaunchFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+fn lf(msg: impl ToString) -> LaunchFailure {
+    LaunchFailure {
+        msg: msg.to_string(),
+        fatal: false,
+    }
+}
+
+impl Sched<'_> {
+    /// The launcher words for a test (`[launchers]`/`[host-types]` with flexi-launcher,
+    /// else `[jobtools] launcher`); None for the built-in local launcher.
+    fn launcher_words(&self, name: &str, path: &str) -> Option<String> {
+        let cfg = &self.area.config;
+        let mut words = None;
+        let flexi = cfg
+            .get("jobtools", "flexi-launcher")
+            .is_some_and(|v| v.trim() != "no");
+        if flexi {
+            for (patt, host_type) in self.area.section_pairs("launchers") {
+                if mt_area::TestPatt::parse(&patt).matches(name, path) {
+                    match cfg.get("host-types", host_type.trim()) {
+                        Some(cmd) => {
+                            words = Some(cmd.trim().to_string());
+                            break;
+                        }
+                        None => eprintln!("WARNING: no launcher found for host-type {host_type}"),
+                    }
+                }
+            }
+        }
+        let words = words.or_else(|| cfg.get("jobtools", "launcher").map(|s| s.trim().to_string()))?;
+        if words.is_empty() {
+            return None;
+        }
+        // Decision 9: nbfake without the original's scripts behaves as the local launcher.
+        let first = words.split_whitespace().next().unwrap_or("");
+        if first == "nbfake" && !on_path("nbfake") && std::env::var("TARGETHOST").is_err() {
+            return None;
+        }
+        Some(words)
+    }
+
+    fn launch(&mut self, j: usize, preclean: bool) -> Result<bool, LaunchFailure> {
+        let ti = self.jobs[j].test;
+        let name = self.tests[ti].tc.name.clone();
+        let path = self.jobs[j].path.clone();
+        let id = self.jobs[j].id;
+        let item = self.jobs[j].item.clone();
+        let itemized = !path.is_empty();
+        let target = self.req.target.clone();
+        let runname = self.req.runname.clone();
+
+        // Re-read the testconfig with the item variables set (its [disks] and
+        // [pre-launch-env-*] may use them).
+        let mut host = self.area.host.clone();
+        host.setenv("MT_TEST_NAME", &name);
+        host.setenv("MT_ITEMPATH", &path);
+        host.setenv("MT_RUNNAME", &runname);
+        host.setenv("MT_TARGET", &target);
+        for (k, v) in &item.vars {
+            host.setenv(k, v);
+        }
+        let tc = match self.area.read_testconfig(&name, SystemMode::Yes, &mut host) {
+            Ok(tc) => tc,
+            Err(e) => return Err(lf(format!("cannot read testconfig: {e}"))),
+        };
+        let mut disks = mt_area::section_pairs(&tc.config, "disks");
+        if disks.is_empty() {
+            disks = self.area.section_pairs("disks");
+        }
+        let disk = if disks.is_empty() {
+            let d = tc.dir.join("tmp_run");
+            self.note(format!("WARNING: no [disks] in megatest.config; tests run under {}", d.display()));
+            std::fs::create_dir_all(&d).map_err(|e| lf(format!("cannot create {}: {e}", d.display())))?;
+            d
+        } else {
+            let minspace = self
+                .area
+                .setup("minspace")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(10_000);
+            workarea::choose_disk(&disks, minspace).map_err(|e| LaunchFailure {
+                msg: e.to_string(),
+                fatal: true,
+            })?
+        };
+        let linktree = self.area.linktree();
+        let p = workarea::paths(&disk, &linktree, &target, &runname, &name, &path);
+        if preclean && p.phys_dir.exists() {
+            workarea::preclean(&p.phys_dir);
+        }
+        workarea::create(&p, itemized).map_err(lf)?;
+        workarea::copy_test_source(&tc.dir, &p.phys_dir, self.area.setup("testcopycmd")).map_err(lf)?;
+        let work = p.work_area.to_string_lossy().into_owned();
+        let phys = p.phys_dir.to_string_lossy().into_owned();
+        self.store
+            .update_test_run_info(
+                id,
+                &RunInfo {
+                    rundir: Some(&work),
+                    shortdir: Some(&phys),
+                    ..RunInfo::default()
+                },
+            )
+            .map_err(lf)?;
+        if itemized {
+            let top = self.tests[ti].toplevel_id;
+            let lt = p.link_top.to_string_lossy().into_owned();
+            let pt = p.phys_top.to_string_lossy().into_owned();
+            let _ = self.store.update_test_run_info(
+                top,
+                &RunInfo {
+                    rundir: Some(&lt),
+                    shortdir: Some(&pt),
+                    ..RunInfo::default()
+                },
+            );
+        }
+        self.set(id, State::LAUNCHED, Status::NA, None);
+
+        let megatest = self.req.megatest.to_string_lossy().into_owned();
+        let bindir = self
+            .req
+            .megatest
+            .parent()
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let runtlim = tc.runtimelim.or_else(|| mt_area::duration::runtime_limit(self.area.setup("runtimelim")));
+        let ci = CmdInfo {
+            testpath: tc.dir.to_string_lossy().into_owned(),
+            homehost: crate::execute::hostname(),
+            serverurl: None,
+            areaname: self.area.area_name(),
+            toppath: self.area.toppath.to_string_lossy().into_owned(),
+            work_area: work.clone(),
+            test_name: name.clone(),
+            runscript: tc.runscript.clone(),
+            run_id: self.run_id,
+            test_id: id,
+            itemdat: item.vars.clone(),
+            megatest: megatest.clone(),
+            ezsteps: !tc.ezsteps.is_empty(),
+            target: target.clone(),
+            contour: self.req.contour.clone(),
+            runtlim,
+            env_ovrd: self.area.section_pairs("env-override"),
+            set_vars: self.req.setvars.clone(),
+            runname: runname.clone(),
+            mt_bindir_path: bindir,
+            dbpath: self.store.path().to_string_lossy().into_owned(),
+            linktree: linktree.to_string_lossy().into_owned(),
+            itempath: path.clone(),
+        };
+        let mut env: Vec<(String, Option<String>)> = self
+            .base_env
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect();
+        for (k, v) in host.env_changes() {
+            env.push((k.clone(), v.clone()));
+        }
+        for (k, v) in [
+            ("MT_TEST_RUN_DIR", work.clone()),
+            ("MT_TEST_NAME", name.clone()),
+            ("MT_ITEM_INFO", item.info()),
+            ("MT_RUNNAME", runname.clone()),
+            ("MT_TARGET", target.clone()),
+            ("MT_ITEMPATH", path.clone()),
+        ] {
+            env.push((k.to_string(), Some(v)));
+        }
+        env.push(("MT_CONTOUR".into(), None));
+        for (k, v) in &item.vars {
+            env.push((k.clone(), Some(v.clone())));
+        }
+        for (k, v) in mt_area::section_pairs(&tc.config, "pre-launch-env-overrides") {
+            env.push((k, Some(v)));
+        }
+        let sig = format!("{}:{}:{}", self.area.area_name(), name, path);
+        let mut args = vec!["-m".to_string(), sig, "-execute".to_string(), ci.encode()];
+        if let Ok(d) = std::env::var("MT_DEBUG_MODE") {
+            args.push("-debug".into());
+            args.push(d);
+        }
+        let spec = LaunchSpec {
+            program: self.req.megatest.clone(),
+            args,
+            env,
+            cwd: p.work_area.clone(),
+            log: p.work_area.join("mt_launch.log"),
+        };
+        let words = self.launcher_words(&name, &path);
+        let result = match words {
+            None => self.launcher.submit(&spec),
+            Some(w) => {
+                let wait = self.area.setup("launchwait") != Some("no");
+                TemplateLauncher { words: w, wait }.submit(&spec)
+            }
+        };
+        let mut job = match result {
+            Ok(job) => job,
+            Err(e) => {
+                return Err(lf(e));
+            }
+        };
+        if job.pid.is_some() {
+            self.pids.insert(j, job.pid.unwrap_or(0));
+            let tx = self.tx.clone();
+            std::thread::spawn(move || {
+                let st = job.wait();
+                let _ = tx.send((j, st));
+            });
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// A local job's process ended.
+    fn on_exit(&mut self, j: usize, st: JobState) {
+        self.pids.remove(&j);
+        self.tail_events();
+        let name = self.tests[self.jobs[j].test].tc.name.clone();
+        let path = self.jobs[j].path.clone();
+        let id = self.jobs[j].id;
+        if let Ok(Some(r)) = self.store.get_test(id) {
+            if is_running_state(&r.state) || r.state == State::KILLREQ {
+                let (state, status, why) = match st {
+                    JobState::Exited(Some(c)) => (State::COMPLETED, Status::FAIL, format!("the test process ended with exit code {c} before recording a result")),
+                    _ => (State::INCOMPLETE, Status::KILLED, "the test process was killed before recording a result".to_string()),
+                };
+                eprintln!("ERROR: {}: {why}", full(&name, &path));
+                self.set(id, state, status, Some(&why));
+            }
+        }
+        self.finish(j);
+    }
+
+    fn finish(&mut self, j: usize) {
+        if !matches!(self.jobs[j].phase, Phase::InFlight { .. }) {
+            return;
+        }
+        self.jobs[j].phase = Phase::Done;
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let ti = self.jobs[j].test;
+        if let Some(g) = &self.tests[ti].tc.jobgroup {
+            if let Some(n) = self.group_running.get_mut(g) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        let name = self.tests[ti].tc.name.clone();
+        let path = self.jobs[j].path.clone();
+        if let Ok(Some(r)) = self.store.get_test(self.jobs[j].id) {
+            self.progress.done_one(&r.state, &r.status);
+            self.progress.result_line(&r, &self.req.target, &self.req.runname, &self.area.linktree());
+        }
+        self.dirty.insert(name.clone());
+        let _ = path;
+    }
+
+    /// Jobs handed to other systems end when their record leaves the running states.
+    fn check_detached(&mut self) {
+        let list: Vec<usize> = self
+            .jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, jb)| jb.phase == Phase::InFlight { local: false })
+            .map(|(i, _)| i)
+            .collect();
+        for j in list {
+            let name = self.tests[self.jobs[j].test].tc.name.clone();
+            let path = self.jobs[j].path.clone();
+            if let Some(r) = self.rec(&name, &path) {
+                if !is_running_state(&r.state) && r.state != State::KILLREQ {
+                    self.finish(j);
+                }
+            }
+        }
+    }
+
+    fn has_detached(&self) -> bool {
+        self.jobs.iter().any(|jb| jb.phase == Phase::InFlight { local: false })
+    }
+
+    /// Nothing runs and nothing is ready: whatever still waits can never start.
+    fn give_up_waiting(&mut self) {
+        for ti in 0..self.tests.len() {
+            self.evaluate_test(ti);
+        }
+        if !self.ready.is_empty() {
+            return;
+        }
+        for ti in 0..self.tests.len() {
+            if self.tests[ti].pending_items {
+                let id = self.tests[ti].toplevel_id;
+                let why = format!("Nothing more can run: waits on {}", self.tests[ti].tc.waiton.join(" "));
+                self.set(id, State::NOT_STARTED, Status::PREQ_DISCARDED, Some(&why));
+                self.tests[ti].pending_items = false;
+            }
+            for j in self.tests[ti].jobs.clone() {
+                if self.jobs[j].phase == Phase::Waiting {
+                    self.jobs[j].phase = Phase::Done;
+                    let why = format!("Nothing more can run: waits on {}", self.tests[ti].tc.waiton.join(" "));
+                    let id = self.jobs[j].id;
+                    self.set(id, State::NOT_STARTED, Status::PREQ_DISCARDED, Some(&why));
+                    self.progress.done_one(State::NOT_STARTED, Status::PREQ_DISCARDED);
+                }
+            }
+        }
+    }
+
+    fn anything_waiting(&self) -> bool {
+        self.tests.iter().any(|t| t.pending_items)
+            || self.jobs.iter().any(|jb| jb.phase == Phase::Waiting)
+    }
+
+    /// Ask our running jobs to stop (their wrappers record INCOMPLETE/KILLED).
+    fn interrupt(&mut self) {
+        for pid in self.pids.values() {
+            if let Ok(p) = i32::try_from(*pid) {
+                mt_launch::signal_tree(p, nix::sys::signal::Signal::SIGTERM);
+            }
+        }
+    }
+}
+
+fn on_path(prog: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(prog).is_file()))
+}
+
+/// Run the selected tests of an area for one target and run name.
+pub fn run(area: &Area, req: &RunRequest, interrupted: &std::sync::atomic::AtomicBool) -> Result<RunSummary, RunError> {
+    let keys = area.key_names();
+    let parts = mt_area::keys::validate_target(&req.target, &keys)?;
+    let key_refs: Vec<(&str, &str)> = area.keys.iter().map(|(k, t)| (k.as_str(), t.as_str())).collect();
+    let mut store = Store::open(area.dbpath(), &key_refs)?;
+    store.set_source("runner");
+    let plan: Plan = plan::build(area, &req.testpatt, req.tagexpr.as_deref(), &area.host)?;
+    for p in &plan.problems {
+        eprintln!("ERROR: {p}");
+    }
+    let keyvals: Vec<(&str, &str)> = keys.iter().map(String::as_str).zip(parts.iter().map(String::as_str)).collect();
+    if let Some(r) = store.find_run(&keyvals, &req.runname)? {
+        if store.is_locked(r.id)? {
+            return Err(RunError::Locked {
+                target: req.target.clone(),
+                runname: req.runname.clone(),
+            });
+        }
+    }
+    let run_id = store.register_run(&keyvals, &req.runname, &req.owner)?;
+    if let Some(c) = &req.contour {
+        let _ = store.set_run_contour(run_id, c);
+    }
+    for tc in &plan.tests {
+        let meta = mt_db::TestMeta {
+            testname: tc.name.clone(),
+            author: tc.meta("author").unwrap_or("").trim().to_string(),
+            owner: tc.meta("owner").unwrap_or("").trim().to_string(),
+            description: tc.meta("description").unwrap_or("").trim().to_string(),
+            tags: tc.tags.clone(),
+            jobgroup: tc.jobgroup.clone().unwrap_or_else(|| "default".into()),
+            ..mt_db::TestMeta::default()
+        };
+        let _ = store.upsert_test_meta(&meta);
+    }
+
+    // The environment every launched test starts from (runner spec §6.2).
+    let mut base_env: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in area.host.env_changes() {
+        if let Some(v) = v {
+            base_env.insert(k.clone(), v.clone());
+        }
+    }
+    for (k, v) in keys.iter().zip(parts.iter()) {
+        base_env.insert(k.clone(), v.clone());
+    }
+    for (k, v) in area.runconfig_vars(&req.target)? {
+        base_env.insert(k, v);
+    }
+    base_env.insert("MT_RUNNAME".into(), req.runname.clone());
+    base_env.insert("MT_TARGET".into(), req.target.clone());
+    base_env.insert("MT_RUN_AREA_HOME".into(), area.toppath.to_string_lossy().into_owned());
+    base_env.insert("MT_LINKTREE".into(), area.linktree().to_string_lossy().into_owned());
+
+    let (tx, rx) = mpsc::channel();
+    let last_event = store.last_event_id()?;
+    let mut s = Sched {
+        area,
+        patt: plan.patt.clone(),
+        plan_cycles: plan.cycles.clone(),
+        req,
+        store: &store,
+        reporter: Reporter::new(&store, "runner"),
+        run_id,
+        tests: Vec::new(),
+        by_name: HashMap::new(),
+        dependents: HashMap::new(),
+        jobs: Vec::new(),
+        recs: HashMap::new(),
+        last_event,
+        ready: BTreeSet::new(),
+        dirty: HashSet::new(),
+        in_flight: 0,
+        group_running: HashMap::new(),
+        launcher: Box::new(LocalLauncher),
+        base_env,
+        tx,
+        rx,
+        problems: plan.problems.clone(),
+        launched: 0,
+        last_launch: None,
+        launch_delay: Duration::from_secs_f64(
+            area.setup("launch-delay")
+                .or_else(|| area.setup("launch_delay"))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.0),
+        ),
+        max_jobs: area.max_concurrent_jobs(),
+        progress: Progress::new(req.progress, &req.runname),
+        notes_shown: HashSet::new(),
+        fatal: false,
+        pids: HashMap::new(),
+    };
+    if area.setup("launch_delay").is_some() && area.setup("launch-delay").is_none() {
+        eprintln!("WARNING: [setup] launch_delay is read as launch-delay");
+    }
+    for r in store.tests_for_run(run_id, &TestFilter::default())? {
+        s.recs.insert(
+            (r.testname.clone(), r.item_path.clone()),
+            Rec {
+                id: r.id,
+                state: r.state,
+                status: r.status,
+            },
+        );
+    }
+    for tc in plan.tests {
+        let ti = s.tests.len();
+        let name = tc.name.clone();
+        let top = store.register_test(run_id, &name, "")?;
+        s.recs.entry((name.clone(), String::new())).or_insert(Rec {
+            id: top,
+            state: State::NOT_STARTED.into(),
+            status: Status::NA.into(),
+        });
+        for w in &tc.waiton {
+            s.dependents.entry(w.clone()).or_default().push(ti);
+        }
+        s.dependents.entry(name.clone()).or_default();
+        let deferred = tc.has_deferred_items();
+        s.by_name.insert(name.clone(), ti);
+        s.tests.push(TestState {
+            tc,
+            pending_items: deferred,
+            jobs: Vec::new(),
+            toplevel_id: top,
+        });
+        if !deferred {
+            let mut host = area.host.clone();
+            let items = s.tests[ti].tc.expand_items(&mut host);
+            if items.is_empty() {
+                s.set(top, State::NOT_STARTED, Status::ZERO_ITEMS, Some("Failed to run due to failed prerequisites (the item list is empty)"));
+            } else if s.tests[ti].tc.is_itemized() {
+                s.register_items(ti, items);
+            } else {
+                // A plain test: its one job is the toplevel record itself.
+                let j = s.jobs.len();
+                s.jobs.push(Job {
+                    test: ti,
+                    item: Item::default(),
+                    path: String::new(),
+                    id: top,
+                    phase: Phase::Waiting,
+                    queued: false,
+                });
+                s.tests[ti].jobs.push(j);
+            }
+        }
+    }
+    s.progress.set_total(s.jobs.len());
+    for ti in 0..s.tests.len() {
+        s.evaluate_test(ti);
+    }
+    let mut stopping = false;
+    loop {
+        if interrupted.load(std::sync::atomic::Ordering::SeqCst) && !stopping {
+            eprintln!("Received signal, stopping the run: no new launches; running tests are asked to stop.");
+            stopping = true;
+            s.fatal = true;
+            s.interrupt();
+            s.problems.push("run interrupted".into());
+        }
+        s.tail_events();
+        while let Ok((j, st)) = s.rx.try_recv() {
+            s.on_exit(j, st);
+        }
+        s.check_detached();
+        s.evaluate();
+        if !stopping {
+            s.launch_ready();
+        }
+        s.progress.set_total(s.jobs.len());
+        s.progress.draw(s.in_flight);
+        if s.in_flight == 0 && (s.ready.is_empty() || s.fatal) {
+            if stopping || s.fatal || !s.anything_waiting() {
+                break;
+            }
+            s.give_up_waiting();
+            if s.ready.is_empty() {
+                break;
+            }
+            continue;
+        }
+        let wait = if s.has_detached() {
+            Duration::from_millis(250)
+        } else if s.in_flight < s.max_jobs && !s.ready.is_empty() {
+            // Held back by a jobgroup or launch-delay.
+            Duration::from_millis(50)
+        } else {
+            Duration::from_secs(1)
+        };
+        if let Ok((j, st)) = s.rx.recv_timeout(wait) {
+            s.on_exit(j, st);
+        }
+    }
+    if s.fatal && !stopping {
+        // Record the jobs that never got their chance.
+        for j in 0..s.jobs.len() {
+            if s.jobs[j].phase == Phase::Waiting {
+                let id = s.jobs[j].id;
+                s.jobs[j].phase = Phase::Done;
+                s.set(id, State::NOT_STARTED, Status::FAIL, Some("not launched: the run stopped after a launch failure"));
+            }
+        }
+    }
+    s.progress.finish();
+    s.reporter.wait_triggers(Duration::from_secs(30));
+    let _ = store.update_run_stats(run_id);
+    let mut problems = s.problems.clone();
+    problems.sort();
+    problems.dedup();
+    Ok(RunSummary {
+        run_id,
+        launched: s.launched,
+        problems,
+    })
+}

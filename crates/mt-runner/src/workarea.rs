@@ -1,0 +1,220 @@
+//! Choosing a disk and creating a test's work area with the original's path layout and
+//! link tree (config-and-area.md §7, runner spec §4.2).
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkAreaError {
+    #[error("No valid disks found in [disks] (candidates: {0}); each must be an existing, writable, absolute directory with more than minspace KB free")]
+    NoDisk(String),
+    #[error("cannot create {path}: {source}")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("copying the test source {src} to {dst} failed: {msg}")]
+    Copy { src: PathBuf, dst: PathBuf, msg: String },
+}
+
+/// Free space in KB of the file system holding `path` (the "available" column of df).
+#[must_use]
+pub fn free_kb(path: &Path) -> Option<u64> {
+    let st = nix::sys::statvfs::statvfs(path).ok()?;
+    #[allow(clippy::unnecessary_cast)]
+    let avail = st.blocks_available() as u64 * st.fragment_size() as u64;
+    Some(avail / 1024)
+}
+
+/// Pick the usable disk with the most free space above `minspace` KB.
+pub fn choose_disk(disks: &[(String, String)], minspace: u64) -> Result<PathBuf, WorkAreaError> {
+    let mut best: Option<(u64, PathBuf)> = None;
+    for (_, p) in disks {
+        let path = PathBuf::from(p.trim());
+        if !path.is_absolute() || !path.is_dir() {
+            continue;
+        }
+        if nix::unistd::access(&path, nix::unistd::AccessFlags::W_OK).is_err() {
+            continue;
+        }
+        let free = free_kb(&path).unwrap_or(0);
+        if free > minspace && best.as_ref().is_none_or(|(b, _)| free > *b) {
+            best = Some((free, path));
+        }
+    }
+    best.map(|(_, p)| p).ok_or_else(|| {
+        WorkAreaError::NoDisk(
+            disks
+                .iter()
+                .map(|(n, p)| format!("{n}={p}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    })
+}
+
+/// The paths of one test (or item) in one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// `DISK/T/R/N`
+    pub phys_top: PathBuf,
+    /// `DISK/T/R/N[/I]`: where the test runs.
+    pub phys_dir: PathBuf,
+    /// `LT/T/R/N`
+    pub link_top: PathBuf,
+    /// `LT/T/R/N[/I]`: the work area (`MT_TEST_RUN_DIR`, `tests.rundir`).
+    pub work_area: PathBuf,
+}
+
+#[must_use]
+pub fn paths(disk: &Path, linktree: &Path, target: &str, runname: &str, test: &str, item: &str) -> Paths {
+    let phys_top = disk.join(target).join(runname).join(test);
+    let link_top = linktree.join(target).join(runname).join(test);
+    let (phys_dir, work_area) = if item.is_empty() {
+        (phys_top.clone(), link_top.clone())
+    } else {
+        (phys_top.join(item), link_top.join(item))
+    };
+    Paths {
+        phys_top,
+        phys_dir,
+        link_top,
+        work_area,
+    }
+}
+
+fn mkdirs(p: &Path) -> Result<(), WorkAreaError> {
+    std::fs::create_dir_all(p).map_err(|source| WorkAreaError::Create {
+        path: p.to_path_buf(),
+        source,
+    })
+}
+
+fn relink(link: &Path, target: &Path) -> Result<(), WorkAreaError> {
+    match std::fs::symlink_metadata(link) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let _ = std::fs::remove_file(link);
+        }
+        // A real directory or file there is left alone, as the original does.
+        Ok(_) => return Ok(()),
+        Err(_) => {}
+    }
+    std::os::unix::fs::symlink(target, link).map_err(|source| WorkAreaError::Create {
+        path: link.to_path_buf(),
+        source,
+    })
+}
+
+/// Create the physical directories and the link tree entries.
+pub fn create(p: &Paths, itemized: bool) -> Result<(), WorkAreaError> {
+    mkdirs(&p.phys_dir)?;
+    if itemized {
+        // The link tree holds real directories down to the item's parent, and a symlink
+        // per item.
+        if let Some(parent) = p.work_area.parent() {
+            mkdirs(parent)?;
+        }
+        relink(&p.work_area, &p.phys_dir)
+    } else {
+        if let Some(parent) = p.link_top.parent() {
+            mkdirs(parent)?;
+        }
+        relink(&p.link_top, &p.phys_top)
+    }
+}
+
+/// Copy the test's source directory into its run directory. Without `testcopycmd` this is a
+/// built-in recursive copy (the original used rsync, which is not always installed).
+pub fn copy_test_source(src: &Path, dst: &Path, testcopycmd: Option<&str>) -> Result<(), WorkAreaError> {
+    if let Some(cmd) = testcopycmd.filter(|c| !c.trim().is_empty()) {
+        let line = cmd
+            .replace("TEST_SRC_PATH", &src.to_string_lossy())
+            .replace("TEST_TARG_PATH", &dst.to_string_lossy());
+        let st = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&line)
+            .current_dir(dst)
+            .status()
+            .map_err(|e| WorkAreaError::Copy {
+                src: src.into(),
+                dst: dst.into(),
+                msg: e.to_string(),
+            })?;
+        if !st.success() {
+            return Err(WorkAreaError::Copy {
+                src: src.into(),
+                dst: dst.into(),
+                msg: format!("`{line}` exited with {st}"),
+            });
+        }
+        return Ok(());
+    }
+    copy_dir(src, dst).map_err(|e| WorkAreaError::Copy {
+        src: src.into(),
+        dst: dst.into(),
+        msg: e.to_string(),
+    })
+}
+
+fn copy_dir(src: &Path, dst: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dst)?;
+    for e in std::fs::read_dir(src)? {
+        let e = e?;
+        let ty = e.file_type()?;
+        let to = dst.join(e.file_name());
+        if ty.is_dir() {
+            copy_dir(&e.path(), &to)?;
+        } else if ty.is_symlink() {
+            let t = std::fs::read_link(e.path())?;
+            let _ = std::fs::remove_file(&to);
+            std::os::unix::fs::symlink(t, &to)?;
+        } else {
+            std::fs::copy(e.path(), &to)?;
+        }
+    }
+    Ok(())
+}
+
+/// Remove a previous run directory's contents (`-preclean`).
+pub fn preclean(dir: &Path) {
+    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if real.as_os_str().len() > 5 && real.is_dir() {
+        let _ = std::fs::remove_dir_all(&real);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_for_items_and_plain_tests() {
+        let tmp = tempfile::tempdir().unwrap();
+        let disk = tmp.path().join("disk");
+        let lt = tmp.path().join("lt");
+        std::fs::create_dir_all(&disk).unwrap();
+        let p = paths(&disk, &lt, "ubuntu/r1", "ww10", "build", "x86/debug");
+        assert_eq!(p.phys_dir, disk.join("ubuntu/r1/ww10/build/x86/debug"));
+        assert_eq!(p.work_area, lt.join("ubuntu/r1/ww10/build/x86/debug"));
+        create(&p, true).unwrap();
+        assert!(std::fs::symlink_metadata(&p.work_area).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(lt.join("ubuntu/r1/ww10/build")).unwrap().is_dir());
+        let q = paths(&disk, &lt, "ubuntu/r1", "ww10", "setup", "");
+        create(&q, false).unwrap();
+        assert!(std::fs::symlink_metadata(&q.work_area).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::canonicalize(&q.work_area).unwrap(), disk.join("ubuntu/r1/ww10/setup").canonicalize().unwrap());
+    }
+
+    #[test]
+    fn disk_choice_rejects_bad_entries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let good = tmp.path().to_string_lossy().into_owned();
+        let disks = vec![
+            ("rel".to_string(), "relative/path".to_string()),
+            ("missing".to_string(), "/no/such/dir".to_string()),
+            ("ok".to_string(), good.clone()),
+        ];
+        assert_eq!(choose_disk(&disks, 0).unwrap(), PathBuf::from(good));
+        assert!(choose_disk(&disks[..2], 0).is_err());
+    }
+}
