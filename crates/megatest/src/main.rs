@@ -78,13 +78,16 @@ fn dispatch(a: &Args) -> Result<i32, CliError> {
     step(cmd::show::show_runconfig(a)?);
     step(cmd::show::show_config(a)?);
     step(cmd::show::show_cmdinfo(a)?);
+    step(cmd::manage::dispatch(a)?);
     step(cmd::query::list_runs(a)?);
     step(cmd::query::list_db_targets(a)?);
     step(cmd::runcmd::run(a)?);
+    step(cmd::archive::dispatch(a)?);
     step(cmd::query::test_paths(a)?);
     step(cmd::intest::step(a)?);
     step(cmd::intest::combined(a)?);
     step(cmd::show::show_keys(a)?);
+    step(cmd::reports::dispatch(a)?);
     if !did {
         eprint!("{}", help::HELP);
     }

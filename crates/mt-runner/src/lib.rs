@@ -3,12 +3,14 @@
 //! (environment, ezsteps, logpro, heartbeats, time limits, final status).
 
 pub mod cmdinfo;
+pub mod dead;
 pub mod envfile;
 pub mod execute;
 pub mod logpro_step;
 pub mod monitor;
 pub mod plan;
 pub mod progress;
+pub mod rerun;
 pub mod reporter;
 pub mod run;
 pub mod shellenv;

@@ -862,6 +862,14 @@ pub fn run(area: &Area, req: &RunRequest, interrupted: &std::sync::atomic::Atomi
         }
     }
     let run_id = store.register_run(&keyvals, &req.runname, &req.owner)?;
+    // Tests whose heartbeat stopped long ago (killed runner, lost host) are marked DEAD
+    // before anything is decided from their state.
+    let deadtime = area.setup("deadtime").and_then(|v| v.parse().ok()).unwrap_or(7200);
+    match crate::dead::mark_incompletes(&store, None, deadtime) {
+        Ok(n) if n > 0 => eprintln!("WARNING: marked {n} test(s) COMPLETED/DEAD (no heartbeat for {deadtime}s)"),
+        Ok(_) => {}
+        Err(e) => eprintln!("WARNING: dead test detection failed: {e}"),
+    }
     if let Some(c) = &req.contour {
         let _ = store.set_run_contour(run_id, c);
     }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkAreaError {
-    #[error("No valid disks found in [disks] (candidates: {0}); each must be an existing, writable, absolute directory with more than minspace KB free")]
+    #[error("No valid disks found in [disks]: {0}")]
     NoDisk(String),
     #[error("cannot create {path}: {source}")]
     Create {
@@ -29,28 +29,34 @@ pub fn free_kb(path: &Path) -> Option<u64> {
 /// Pick the usable disk with the most free space above `minspace` KB.
 pub fn choose_disk(disks: &[(String, String)], minspace: u64) -> Result<PathBuf, WorkAreaError> {
     let mut best: Option<(u64, PathBuf)> = None;
-    for (_, p) in disks {
+    let mut why: Vec<String> = Vec::new();
+    for (name, p) in disks {
         let path = PathBuf::from(p.trim());
-        if !path.is_absolute() || !path.is_dir() {
+        if !path.is_absolute() {
+            why.push(format!("{name}={p}: not an absolute path"));
             continue;
         }
+        // A missing disk directory is created (areas name `<toppath>/runs` and expect it).
+        if !path.is_dir() {
+            if let Err(e) = std::fs::create_dir_all(&path) {
+                why.push(format!("{name}={p}: cannot be created: {e}"));
+                continue;
+            }
+        }
         if nix::unistd::access(&path, nix::unistd::AccessFlags::W_OK).is_err() {
+            why.push(format!("{name}={p}: not writable"));
             continue;
         }
         let free = free_kb(&path).unwrap_or(0);
+        if free <= minspace {
+            why.push(format!("{name}={p}: {free} KB free, minspace is {minspace}"));
+        }
         if free > minspace && best.as_ref().is_none_or(|(b, _)| free > *b) {
             best = Some((free, path));
         }
     }
-    best.map(|(_, p)| p).ok_or_else(|| {
-        WorkAreaError::NoDisk(
-            disks
-                .iter()
-                .map(|(n, p)| format!("{n}={p}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        )
-    })
+    best.map(|(_, p)| p)
+        .ok_or_else(|| WorkAreaError::NoDisk(why.join("; ")))
 }
 
 /// The paths of one test (or item) in one run.
@@ -211,7 +217,7 @@ mod tests {
         let good = tmp.path().to_string_lossy().into_owned();
         let disks = vec![
             ("rel".to_string(), "relative/path".to_string()),
-            ("missing".to_string(), "/no/such/dir".to_string()),
+            ("missing".to_string(), "/proc/no/such/dir".to_string()),
             ("ok".to_string(), good.clone()),
         ];
         assert_eq!(choose_disk(&disks, 0).unwrap(), PathBuf::from(good));

@@ -1,7 +1,10 @@
 //! The actions of the command line, one module per family.
 
+pub mod archive;
 pub mod intest;
+pub mod manage;
 pub mod query;
+pub mod reports;
 pub mod runcmd;
 pub mod show;
 pub mod util;

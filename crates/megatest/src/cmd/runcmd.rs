@@ -11,7 +11,7 @@ use crate::args::Args;
 use crate::error::CliError;
 
 pub fn run(a: &Args) -> Result<Option<i32>, CliError> {
-    if !a.has_any(&["-run", "-runall", "-runtests"]) {
+    if !a.has_any(&["-run", "-runall", "-runtests", "-rerun-clean", "-rerun-all"]) {
         return Ok(None);
     }
     eprintln!("megatest {}", a.raw.join(" "));
@@ -83,6 +83,19 @@ pub fn run(a: &Args) -> Result<Option<i32>, CliError> {
         megatest,
         progress: !a.has("-quiet"),
     };
+    let reset = if a.has("-rerun-all") {
+        Some(mt_runner::rerun::Reset::All)
+    } else if a.has("-rerun-clean") {
+        Some(mt_runner::rerun::Reset::Clean)
+    } else {
+        None
+    };
+    let mut req = req;
+    if let Some(r) = reset {
+        req.preclean = true;
+        let n = mt_runner::rerun::pre_reset(&area, &req, r).map_err(|e| CliError::new(1, e))?;
+        eprintln!("INFO: reset {n} test record(s) to NOT_STARTED/n/a");
+    }
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         let _ = signal_hook::flag::register(sig, stop.clone());

@@ -1,0 +1,1 @@
+//! logpro (being written)
