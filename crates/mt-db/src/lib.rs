@@ -53,6 +53,8 @@ mod error;
 mod events;
 mod keys;
 mod listruns;
+mod maintenance;
+mod manage;
 mod patterns;
 mod records;
 mod rows;

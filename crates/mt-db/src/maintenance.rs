@@ -1,0 +1,5 @@
+//! Placeholder for the maintenance queries.
+
+use crate::store::Store;
+
+impl Store {}

@@ -1,0 +1,5 @@
+//! Placeholder for the manage queries.
+
+use crate::store::Store;
+
+impl Store {}
