@@ -18,7 +18,7 @@ fn main() {
         Ok(a) => match dispatch(&a) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("ERROR: {e}");
+                report(&e.msg);
                 e.code
             }
         },
@@ -28,6 +28,23 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// One-line errors as `ERROR: msg`; a list (config diagnostics) as a heading and one
+/// indented line each.
+fn report(msg: &str) {
+    let mut lines = msg.lines();
+    let first = lines.next().unwrap_or("");
+    let rest: Vec<&str> = lines.collect();
+    if rest.is_empty() {
+        eprintln!("ERROR: {first}");
+    } else {
+        eprintln!("ERROR: {} problems:", rest.len() + 1);
+        eprintln!("  {first}");
+        for l in rest {
+            eprintln!("  {l}");
+        }
+    }
 }
 
 fn dispatch(a: &Args) -> Result<i32, CliError> {

@@ -78,14 +78,14 @@ fn split_errors(
     out: mt_configf::ReadOutcome,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Config, AreaError> {
-    let (errs, warns): (Vec<Diagnostic>, Vec<Diagnostic>) =
-        out.diagnostics.into_iter().partition(Diagnostic::is_error);
-    warnings.extend(warns);
-    if errs.is_empty() {
-        Ok(out.config)
-    } else {
-        Err(AreaError::Config(ConfigError::Invalid(mt_configf::Diagnostics(errs))))
+    if out.has_errors() {
+        // Report everything found, warnings included, in file order.
+        return Err(AreaError::Config(ConfigError::Invalid(mt_configf::Diagnostics(
+            out.diagnostics,
+        ))));
     }
+    warnings.extend(out.diagnostics);
+    Ok(out.config)
 }
 
 impl Area {

@@ -50,7 +50,7 @@ pub fn load_area(a: &Args, target: Option<String>) -> Result<Area, CliError> {
         },
     )?;
     for w in &area.warnings {
-        eprintln!("WARNING: {w}");
+        eprintln!("WARNING: {}", w.replacen(": warning: ", ": ", 1));
     }
     Ok(area)
 }
