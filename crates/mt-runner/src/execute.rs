@@ -465,6 +465,10 @@ fn run_ezstep(
     let next = next_status(rollup, this);
     let next_state = if is_last { State::COMPLETED } else { State::RUNNING };
     let (state, comment) = match next {
+        "FAIL" if end.code == 127 && !with_logpro => (
+            State::COMPLETED,
+            Some(format!("Failed at step {name} (exit 127: command not found, see {log})")),
+        ),
         "FAIL" => (State::COMPLETED, Some(format!("Failed at step {name}"))),
         "WARN" if this == Status::WARN => (next_state, Some("Logpro warning found".to_string())),
         "CHECK" => (next_state, Some("Logpro check found".to_string())),

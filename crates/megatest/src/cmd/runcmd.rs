@@ -58,7 +58,9 @@ pub fn run(a: &Args) -> Result<Option<i32>, CliError> {
         }
         p
     };
-    if !area.runconfig_all()?.sections().any(|(n, _)| n == t) && rc.section(&t).is_none_or(mt_configf::Section::is_empty) {
+    if !area.runconfigs_file().exists() {
+        eprintln!("WARNING: You do not have a run config file ({})", area.runconfigs_file().display());
+    } else if rc.section(&t).is_none_or(mt_configf::Section::is_empty) {
         eprintln!("WARNING: target {t} has no section in {} (only [default] values apply)", area.runconfigs_file().display());
     }
     let megatest = area
