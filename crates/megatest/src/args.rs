@@ -115,10 +115,6 @@ impl Args {
         self.values.is_empty() && self.switches.is_empty() && self.remaining.is_empty()
     }
 
-    pub fn set(&mut self, opt: &str, v: &str) {
-        self.values.insert(opt.to_string(), v.to_string());
-    }
-
     /// JSON output requested (`--json`, `-json` or `-dumpmode json`).
     #[must_use]
     pub fn json(&self) -> bool {

@@ -112,35 +112,47 @@ impl Area {
         }
         host.setenv("MT_RUN_AREA_HOME", &toppath.to_string_lossy());
         let mut warnings = Vec::new();
-        let first_pass = {
-            let ro = ReadOptions {
-                environ_pattern: Regex::new("env-override").ok(),
-                scheme: opts.scheme.as_deref(),
-                ..ReadOptions::default()
-            };
-            read_config(&config_file, &ro, &mut host)?
+        let ro = ReadOptions {
+            environ_pattern: Regex::new("env-override").ok(),
+            scheme: opts.scheme.as_deref(),
+            ..ReadOptions::default()
         };
-        let keys = Self::keys_from(&first_pass.config, &config_file)?;
-        // Key variables are exported as soon as the target is known, so later sections can
-        // use `#{getenv KEY}`; re-read once they are set (the original's second pass).
-        let config = if let Some(t) = &opts.target {
-            let names: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-            if let Ok(parts) = validate_target(t, &names) {
-                for (k, v) in names.iter().zip(parts) {
-                    host.setenv(k, &v);
+        // Key variables are exported as soon as the target is known so that later
+        // sections can use `#{getenv KEY}`. The keys are taken from a quick look at the
+        // raw `[fields]` section so that one read is enough; when that look was wrong (the
+        // fields come from an include), the file is read a second time with the right keys
+        // (the original's second pass).
+        let guessed = opts
+            .target
+            .as_ref()
+            .and_then(|t| raw_fields(&config_file).map(|k| (t.clone(), k)));
+        let set_keys = |host: &mut RealHost, names: &[String], t: &str| -> bool {
+            match validate_target(t, names) {
+                Ok(parts) => {
+                    for (k, v) in names.iter().zip(parts) {
+                        host.setenv(k, &v);
+                    }
+                    true
                 }
-                let ro = ReadOptions {
-                    environ_pattern: Regex::new("env-override").ok(),
-                    scheme: opts.scheme.as_deref(),
-                    ..ReadOptions::default()
-                };
-                split_errors(read_config(&config_file, &ro, &mut host)?, &mut warnings)?
-            } else {
-                split_errors(first_pass, &mut warnings)?
+                Err(_) => false,
             }
-        } else {
-            split_errors(first_pass, &mut warnings)?
         };
+        let mut exported: Option<Vec<String>> = None;
+        if let Some((t, names)) = &guessed {
+            if set_keys(&mut host, names, t) {
+                exported = Some(names.clone());
+            }
+        }
+        let first = read_config(&config_file, &ro, &mut host)?;
+        let first_cfg_keys = Self::keys_from(&first.config, &config_file)?;
+        let names: Vec<String> = first_cfg_keys.iter().map(|k| k.0.clone()).collect();
+        let config = match &opts.target {
+            Some(t) if exported.as_ref() != Some(&names) && set_keys(&mut host, &names, t) => {
+                split_errors(read_config(&config_file, &ro, &mut host)?, &mut warnings)?
+            }
+            _ => split_errors(first, &mut warnings)?,
+        };
+        let keys = Self::keys_from(&config, &config_file)?;
         let mut area = Area {
             toppath: toppath.to_path_buf(),
             config_file,
@@ -388,6 +400,29 @@ impl Area {
     pub fn scheme(&self) -> Option<&dyn SchemeEval> {
         self.scheme.as_deref()
     }
+}
+
+/// Key names of a literal `[fields]` section in the raw file text (no expansion); None
+/// when the file has none.
+fn raw_fields(file: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let mut in_fields = false;
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_end();
+        if t.starts_with('[') && t.ends_with(']') {
+            in_fields = t == "[fields]";
+            continue;
+        }
+        if !in_fields || t.trim_start().starts_with('#') || t.trim().is_empty() || line.starts_with([' ', '\t']) {
+            continue;
+        }
+        if let Some(k) = t.split_whitespace().next() {
+            names.retain(|n: &String| n != k);
+            names.push(k.to_string());
+        }
+    }
+    (!names.is_empty()).then_some(names)
 }
 
 /// (key, value) pairs of a section in order; empty when the section is missing.

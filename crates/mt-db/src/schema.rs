@@ -39,6 +39,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "append-only events table",
         apply: events_table,
     },
+    Migration {
+        name: "item counts for the roll-up",
+        apply: item_counts,
+    },
 ];
 
 /// The `user_version` of a fully migrated database.
@@ -198,6 +202,43 @@ fn events_table(tx: &Transaction<'_>, _keys: &[Key]) -> rusqlite::Result<()> {
             comment TEXT, pid INTEGER, host TEXT, user TEXT, source TEXT);
          CREATE INDEX IF NOT EXISTS events_test_index ON events (test_id);
          CREATE INDEX IF NOT EXISTS events_run_index ON events (run_id);",
+    )
+}
+
+/// Per (run, test, state, status) counts of item records, kept by triggers, so that the
+/// roll-up of a test with thousands of items reads a handful of rows instead of scanning
+/// every item on each change.
+fn item_counts(tx: &Transaction<'_>, _keys: &[Key]) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS item_counts (run_id INTEGER, testname TEXT, state TEXT,
+            status TEXT, n INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (run_id, testname, state, status));
+         DELETE FROM item_counts;
+         INSERT INTO item_counts (run_id, testname, state, status, n)
+            SELECT run_id, testname, state, status, count(*) FROM tests
+            WHERE item_path != '' GROUP BY run_id, testname, state, status;
+         CREATE TRIGGER IF NOT EXISTS item_counts_ins AFTER INSERT ON tests
+            WHEN NEW.item_path != '' BEGIN
+              INSERT INTO item_counts (run_id, testname, state, status, n)
+                VALUES (NEW.run_id, NEW.testname, NEW.state, NEW.status, 1)
+                ON CONFLICT (run_id, testname, state, status) DO UPDATE SET n = n + 1;
+            END;
+         CREATE TRIGGER IF NOT EXISTS item_counts_upd
+            AFTER UPDATE OF run_id, testname, item_path, state, status ON tests
+            WHEN OLD.item_path != '' OR NEW.item_path != '' BEGIN
+              UPDATE item_counts SET n = n - 1 WHERE OLD.item_path != ''
+                AND run_id = OLD.run_id AND testname = OLD.testname
+                AND state = OLD.state AND status = OLD.status;
+              INSERT INTO item_counts (run_id, testname, state, status, n)
+                SELECT NEW.run_id, NEW.testname, NEW.state, NEW.status, 1
+                WHERE NEW.item_path != ''
+                ON CONFLICT (run_id, testname, state, status) DO UPDATE SET n = n + 1;
+            END;
+         CREATE TRIGGER IF NOT EXISTS item_counts_del AFTER DELETE ON tests
+            WHEN OLD.item_path != '' BEGIN
+              UPDATE item_counts SET n = n - 1 WHERE run_id = OLD.run_id
+                AND testname = OLD.testname AND state = OLD.state AND status = OLD.status;
+            END;",
     )
 }
 

@@ -102,9 +102,8 @@ pub(crate) fn rollup_toplevel(
 ) -> TxResult<()> {
     let groups: Vec<(String, String, i64)> = {
         let mut st = tx.prepare_cached(
-            "SELECT state, status, count(*) FROM tests
-             WHERE run_id=?1 AND testname=?2 AND item_path != ''
-             GROUP BY state, status",
+            "SELECT state, status, n FROM item_counts
+             WHERE run_id=?1 AND testname=?2 AND n > 0",
         )?;
         let rows = st.query_map(params![run_id, testname], |r| {
             Ok((text(r, 0)?, text(r, 1)?, int(r, 2)?))

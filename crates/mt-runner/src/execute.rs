@@ -142,12 +142,20 @@ fn build_env(ci: &CmdInfo, area: &Area, store: &Store) -> Result<BTreeMap<String
     Ok(env)
 }
 
+/// `uname -srvpio`, without starting a program.
 fn uname() -> String {
-    Command::new("uname")
-        .arg("-srvpio")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+    match nix::sys::utsname::uname() {
+        Ok(u) => {
+            let machine = u.machine().to_string_lossy().into_owned();
+            format!(
+                "{} {} {} {machine} {machine} GNU/Linux",
+                u.sysname().to_string_lossy(),
+                u.release().to_string_lossy(),
+                u.version().to_string_lossy()
+            )
+        }
+        Err(_) => "unknown".into(),
+    }
 }
 
 pub fn hostname() -> String {
@@ -200,6 +208,7 @@ fn status_code(status: &str) -> i32 {
 
 /// Run one test job; returns the process exit code.
 pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecError> {
+    let started = std::time::Instant::now();
     let ci = CmdInfo::decode(encoded)?;
     let mut store = Store::open_existing(&ci.dbpath).map_err(|source| ExecError::Db {
         path: PathBuf::from(&ci.dbpath),
@@ -333,8 +342,11 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
     } else {
         finalize(&ci, &store, &mut reporter, last, rollup);
     }
-    if let Some(run) = store.get_test(ci.test_id).ok().flatten() {
-        let _ = store.update_run_stats(run.run_id);
+    if let Some(rec) = store.get_test(ci.test_id).ok().flatten() {
+        let secs = i64::try_from(started.elapsed().as_secs()).unwrap_or(0);
+        if rec.run_duration < secs {
+            let _ = store.set_run_duration(ci.test_id, secs);
+        }
     }
     reporter.wait_triggers(Duration::from_secs(30));
     Ok(if last.normal || kill.is_some() { 0 } else { 4 })

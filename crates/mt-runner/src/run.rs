@@ -90,6 +90,7 @@ struct TestState {
 
 #[derive(Debug, Clone)]
 struct Rec {
+    #[allow(dead_code)]
     id: i64,
     state: String,
     status: String,

@@ -3,7 +3,7 @@
 use crate::error::{ErrorKind, Result, SchemeError};
 use crate::expr::{Compiler, Expr, LambdaDef, Loc};
 use crate::reader::read_all;
-use crate::value::{eqv, Closure, HostFn, PrimKind, Primitive, Value};
+use crate::value::{eqv, CallSite, Closure, HostFn, HostFnAt, PrimKind, Primitive, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -44,6 +44,9 @@ pub struct Interp {
     max_depth: usize,
     stack_base: usize,
     max_stack: usize,
+    steps: u64,
+    max_steps: Option<u64>,
+    site: CallSite,
 }
 
 impl Default for Interp {
@@ -56,7 +59,7 @@ impl Interp {
     /// A fresh interpreter with the standard procedures and the Megatest builtins that
     /// need no host state.
     pub fn new() -> Interp {
-        let mut i = Interp { globals: HashMap::new(), output: String::new(), depth: 0, max_depth: DEFAULT_MAX_DEPTH, stack_base: 0, max_stack: DEFAULT_MAX_STACK_BYTES };
+        let mut i = Interp { globals: HashMap::new(), output: String::new(), depth: 0, max_depth: DEFAULT_MAX_DEPTH, stack_base: 0, max_stack: DEFAULT_MAX_STACK_BYTES, steps: 0, max_steps: None, site: CallSite { source: Rc::from(""), line: 0 } };
         crate::builtins::install(&mut i);
         crate::strings::install(&mut i);
         crate::megatest::install(&mut i);
@@ -73,7 +76,17 @@ impl Interp {
         self.max_stack = bytes;
     }
 
+    /// Limit the number of evaluation steps per `eval_str` call (`None`: unlimited), so a
+    /// host can stop runaway loops.
+    pub fn set_step_limit(&mut self, steps: Option<u64>) {
+        self.max_steps = steps;
+    }
+
     fn too_deep(&mut self) -> Option<SchemeError> {
+        self.steps += 1;
+        if self.max_steps.is_some_and(|m| self.steps > m) {
+            return Some(SchemeError::new(ErrorKind::Runtime, "evaluation step limit exceeded"));
+        }
         let used = self.stack_base.saturating_sub(stack_probe());
         if self.depth > self.max_depth || used > self.max_stack {
             self.depth = 0;
@@ -92,6 +105,17 @@ impl Interp {
     {
         let b: Box<HostFn> = Box::new(f);
         let p = Primitive { name: Rc::from(name), kind: PrimKind::Host(b) };
+        self.globals.insert(Rc::from(name), Value::Primitive(Rc::new(p)));
+    }
+
+    /// As [`Interp::define_native`], but the procedure also receives the call site, so it
+    /// can report file and line in its own diagnostics.
+    pub fn define_native_at<F>(&mut self, name: &str, f: F)
+    where
+        F: Fn(&[Value], &CallSite) -> Result<Value> + 'static,
+    {
+        let b: Box<HostFnAt> = Box::new(f);
+        let p = Primitive { name: Rc::from(name), kind: PrimKind::HostAt(b) };
         self.globals.insert(Rc::from(name), Value::Primitive(Rc::new(p)));
     }
 
@@ -132,6 +156,7 @@ impl Interp {
         let compiler = Compiler { src: &src };
         let mut last = Value::Unspecified;
         self.stack_base = stack_probe();
+        self.steps = 0;
         for d in &data {
             // Compile one form at a time so a later form's syntax error does not stop
             // earlier definitions from running, as with Scheme's `load`.
@@ -368,9 +393,14 @@ impl Interp {
                 Ok(Tail::Call(c, args))
             }
             Value::Primitive(p) => {
+                if !Rc::ptr_eq(&self.site.source, &loc.src) {
+                    self.site.source = loc.src.clone();
+                }
+                self.site.line = loc.line;
                 let r = match &p.kind {
                     PrimKind::Builtin(b) => b(self, &args),
                     PrimKind::Host(h) => h(&args),
+                    PrimKind::HostAt(h) => h(&args, &self.site),
                 };
                 r.map(Tail::Value).map_err(|e| {
                     let e = if e.line.is_none() && matches!(e.kind, ErrorKind::Runtime) {
@@ -429,6 +459,7 @@ impl Interp {
             Value::Primitive(p) => match &p.kind {
                 PrimKind::Builtin(b) => b(self, &args),
                 PrimKind::Host(h) => h(&args),
+                PrimKind::HostAt(h) => h(&args, &self.site),
             },
             other => Err(SchemeError::msg(format!(
                 "call of non-procedure: {}",

@@ -13,9 +13,21 @@ pub type HostFn = dyn Fn(&[Value]) -> Result<Value>;
 /// A built-in that needs the interpreter (to call procedures back, load files, print).
 pub(crate) type BuiltinFn = fn(&mut Interp, &[Value]) -> Result<Value>;
 
+/// A host procedure that also wants to know where it was called from.
+pub type HostFnAt = dyn Fn(&[Value], &CallSite) -> Result<Value>;
+
+/// Where a procedure was called: the source name and line of the call form (for calls
+/// made by `map`/`for-each`/`apply`, the call of that procedure).
+#[derive(Debug, Clone)]
+pub struct CallSite {
+    pub source: Rc<str>,
+    pub line: u32,
+}
+
 pub(crate) enum PrimKind {
     Builtin(BuiltinFn),
     Host(Box<HostFn>),
+    HostAt(Box<HostFnAt>),
 }
 
 /// A primitive procedure with the name it was registered under.

@@ -79,6 +79,7 @@ fn reader_and_evaluator_never_panic() {
     for text in &inputs {
         let _ = read_all("fuzz", text, 1);
         let mut i = Interp::new();
+        i.set_step_limit(Some(20_000));
         // Keep the fuzzer from touching the real environment or spawning shells.
         for name in ["setenv", "unsetenv", "create-directory", "system", "load"] {
             i.define_native(name, |_| Ok(mt_scheme::Value::Unspecified));
