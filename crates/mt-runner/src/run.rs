@@ -364,6 +364,9 @@ impl Sched<'_> {
     /// Launch what can be launched, in queue order; jobs held back by their jobgroup do
     /// not block others.
     fn launch_ready(&mut self) {
+        if self.ready.is_empty() || self.load_too_high() {
+            return;
+        }
         let candidates: Vec<(i64, usize)> = self.ready.iter().copied().collect();
         for (key, j) in candidates {
             if self.fatal || self.in_flight >= self.max_jobs {
@@ -450,6 +453,59 @@ impl Sched<'_> {
                     // No usable disk: nothing else can be launched either (§4.2).
                     self.fatal = true;
                 }
+            }
+        }
+    }
+
+    /// `[jobtools] maxload L`: hold launches while the 1-minute load is above L × cores.
+    fn load_too_high(&mut self) -> bool {
+        let Some(max) = self
+            .area
+            .config
+            .get("jobtools", "maxload")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+        else {
+            return false;
+        };
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get) as f64;
+        let load = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
+            .unwrap_or(0.0);
+        if load > max * cores {
+            self.note(format!("INFO: waiting for the load ({load:.2}) to drop below maxload {max} x {cores} cores"));
+            return true;
+        }
+        false
+    }
+
+    /// `[setup] allow-auto-rerun`: records of the selected tests in the listed
+    /// `STATE[/STATUS]` are reset to NOT_STARTED so this run picks them up again (status
+    /// = the given STATUS, else the old state's name, as the original). An entry `/STATUS`
+    /// matches any state with that status (the original's code matched nothing).
+    fn auto_rerun(&mut self) {
+        let Some(spec) = self.area.setup("allow-auto-rerun").map(str::to_string) else {
+            return;
+        };
+        let names: HashSet<String> = self.tests.iter().map(|t| t.tc.name.clone()).collect();
+        for entry in spec.split_whitespace() {
+            let (st, ss) = match entry.split_once('/') {
+                Some((a, b)) => (a.to_string(), Some(b.to_string())),
+                None => (entry.to_string(), None),
+            };
+            let hits: Vec<(i64, String)> = self
+                .recs
+                .iter()
+                .filter(|((t, _), r)| {
+                    names.contains(t)
+                        && (st.is_empty() || r.state == st)
+                        && ss.as_ref().is_none_or(|s| s.is_empty() || r.status == *s)
+                })
+                .map(|(_, r)| (r.id, r.state.clone()))
+                .collect();
+            for (id, old_state) in hits {
+                let status = ss.clone().filter(|s| !s.is_empty()).unwrap_or(old_state);
+                self.set(id, State::NOT_STARTED, &status, Some("reset by allow-auto-rerun"));
             }
         }
     }
@@ -1000,6 +1056,7 @@ pub fn run(area: &Area, req: &RunRequest, interrupted: &std::sync::atomic::Atomi
             }
         }
     }
+    s.auto_rerun();
     s.progress.set_total(s.jobs.len());
     for ti in 0..s.tests.len() {
         s.evaluate_test(ti);
