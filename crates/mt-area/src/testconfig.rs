@@ -291,3 +291,24 @@ mod tests {
         assert_eq!(strip_params("make all"), "make all");
     }
 }
+
+#[cfg(test)]
+mod deferred_tests {
+    use super::*;
+    use mt_configf::{read_config_str, FakeHost, ReadOptions, SystemMode};
+
+    #[test]
+    fn system_items_are_deferred_in_return_procs_mode() {
+        let mut host = FakeHost::new().with_command("cat list.txt", "a b\n", 0);
+        let ro = ReadOptions {
+            allow_system: SystemMode::ReturnProcs,
+            ..ReadOptions::default()
+        };
+        let out = read_config_str("testconfig", "[items]\nNAME [system cat list.txt]\n", &ro, &mut host);
+        let tc = TestConfig::from_config("t", Path::new("/t"), out.config);
+        assert!(tc.has_deferred_items());
+        let items = tc.expand_items(&mut host);
+        let paths: Vec<String> = items.iter().map(Item::path).collect();
+        assert_eq!(paths, ["a", "b"]);
+    }
+}

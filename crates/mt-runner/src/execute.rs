@@ -426,7 +426,9 @@ fn run_ezstep(
     }
     let mut cmd = Command::new("/bin/bash");
     cmd.arg("-c")
-        .arg(format!("{} > {log} 2>&1", step.command))
+        // Grouped, so a redirection inside the step (`echo x > out.txt`) keeps its file
+        // and only the rest of the output goes to the step's log.
+        .arg(format!("{{ {}\n}} > {log} 2>&1", step.command))
         .current_dir(work)
         .env_clear()
         .envs(env)

@@ -106,12 +106,13 @@ pub fn build(area: &Area, patt_text: &str, tagexpr: Option<&str>, host: &RealHos
             if parts.is_empty() {
                 patt.push(&format!("{w}/%"));
             } else {
+                // Only the items T needs, through its item map, and W's toplevel.
                 for ip in parts {
                     let mapped = tc.itemmaps.lookup(&w).map_or(ip.clone(), |m| m.apply(&ip));
                     patt.push(&format!("{w}/{mapped}"));
                 }
+                patt.push(&format!("{w}/"));
             }
-            patt.push(&w);
             if !seen.contains(&w) {
                 work.push(w);
             }

@@ -1,0 +1,216 @@
+//! Runner features beyond the acceptance area, end to end: deferred item lists, zero items,
+//! item maps, concurrency limits, launchers, skip rules, allow-auto-rerun, -rerun, tags.
+
+mod common;
+
+use common::{text, Area};
+
+fn area(setup: &str, tests: &[(&str, &str)]) -> Area {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("area");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("megatest.config"),
+        format!(
+            "[fields]\nOS TEXT\n\n[setup]\nlinktree #{{getenv MT_RUN_AREA_HOME}}/lt\n{setup}\n[disks]\nd0 #{{getenv MT_RUN_AREA_HOME}}/runs\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("runconfigs.config"), "[default]\nX 1\n").unwrap();
+    for (name, cfg) in tests {
+        std::fs::create_dir_all(dir.join("tests").join(name)).unwrap();
+        std::fs::write(dir.join("tests").join(name).join("testconfig"), cfg).unwrap();
+    }
+    Area { _tmp: tmp, dir }
+}
+
+fn run(a: &Area, runname: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["-run", "-target", "linux", "-runname", runname];
+    args.extend_from_slice(extra);
+    if !extra.contains(&"-testpatt") {
+        args.extend_from_slice(&["-testpatt", "%"]);
+    }
+    a.mt(&args)
+}
+
+fn items(a: &Area, runname: &str, test: &str) -> Vec<(String, String)> {
+    let c = a.db();
+    let mut st = c
+        .prepare(
+            "SELECT t.item_path, t.status FROM tests t JOIN runs r ON r.id=t.run_id
+             WHERE r.runname=?1 AND t.testname=?2 AND t.item_path != '' ORDER BY t.item_path",
+        )
+        .unwrap();
+    st.query_map([runname, test], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn deferred_items_come_from_upstream_output() {
+    let a = area(
+        "",
+        &[
+            ("gen", "[ezsteps]\nmake echo alpha beta gamma > $MT_RUN_AREA_HOME/list.txt\n"),
+            (
+                "consume",
+                "[requirements]\nwaiton gen\n\n[items]\nNAME [system cat $MT_RUN_AREA_HOME/list.txt]\n\n[ezsteps]\nuse echo $NAME\n",
+            ),
+            ("empty", "[items]\nNAME [system true]\n\n[ezsteps]\nuse echo $NAME\n"),
+        ],
+    );
+    let o = run(&a, "r1", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    // The list did not exist when the run started: it was read only once gen had passed.
+    assert_eq!(
+        items(&a, "r1", "consume"),
+        vec![
+            ("alpha".to_string(), "PASS".to_string()),
+            ("beta".to_string(), "PASS".to_string()),
+            ("gamma".to_string(), "PASS".to_string())
+        ]
+    );
+    assert_eq!(a.record("r1", "consume", ""), Some(("COMPLETED".into(), "PASS".into())));
+    assert_eq!(a.record("r1", "empty", ""), Some(("NOT_STARTED".into(), "ZERO_ITEMS".into())));
+}
+
+#[test]
+fn itemmap_and_itemstable() {
+    let a = area(
+        "",
+        &[
+            ("layout", "[items]\nVIEW layout schematic\n\n[ezsteps]\ns echo $VIEW\n"),
+            (
+                "check",
+                "[requirements]\nwaiton layout\nmode itemwait\nitemmap /.*\n\n[itemstable]\nVIEW layout layout schematic\nCELL ntran ptran ntran\n\n[ezsteps]\ns echo $VIEW $CELL\n",
+            ),
+        ],
+    );
+    // Selecting one item of check pulls in only the mapped item of layout.
+    let o = run(&a, "r1", &["-testpatt", "check/schematic/ntran"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(items(&a, "r1", "check"), vec![("schematic/ntran".to_string(), "PASS".to_string())]);
+    assert_eq!(items(&a, "r1", "layout"), vec![("schematic".to_string(), "PASS".to_string())]);
+    let o = run(&a, "r2", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(items(&a, "r2", "check").len(), 3);
+}
+
+#[test]
+fn max_concurrent_jobs_is_respected() {
+    let step = "[ezsteps]\ns echo \"$(date +%s.%N) start\" > $MT_RUN_AREA_HOME/t-$MT_TEST_NAME; sleep 0.4; echo \"$(date +%s.%N) end\" >> $MT_RUN_AREA_HOME/t-$MT_TEST_NAME\n";
+    let tests: Vec<(String, String)> = (1..=5).map(|i| (format!("p{i}"), step.to_string())).collect();
+    let refs: Vec<(&str, &str)> = tests.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let a = area("max_concurrent_jobs 2\n", &refs);
+    let o = run(&a, "r1", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut marks: Vec<(f64, i32)> = Vec::new();
+    for i in 1..=5 {
+        let s = std::fs::read_to_string(a.dir.join(format!("t-p{i}"))).unwrap();
+        for l in s.lines() {
+            let mut w = l.split_whitespace();
+            let t: f64 = w.next().unwrap().parse().unwrap();
+            marks.push((t, if w.next() == Some("start") { 1 } else { -1 }));
+        }
+    }
+    marks.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    let mut cur = 0;
+    let mut peak = 0;
+    for (_, d) in marks {
+        cur += d;
+        peak = peak.max(cur);
+    }
+    assert!(peak <= 2, "{peak} tests ran at once");
+    assert_eq!(peak, 2, "two should overlap");
+}
+
+#[test]
+fn template_launcher_and_nbfake_fallback() {
+    // A launcher command prefix is run through the shell and the job still reports back.
+    let a = area(
+        "",
+        &[("t", "[ezsteps]\ns echo via-launcher > out.txt\n")],
+    );
+    let cfg = a.dir.join("megatest.config");
+    let mut text_cfg = std::fs::read_to_string(&cfg).unwrap();
+    text_cfg.push_str("\n[jobtools]\nlauncher env LAUNCHED_BY=template\n");
+    std::fs::write(&cfg, text_cfg).unwrap();
+    let o = run(&a, "r1", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(a.record("r1", "t", ""), Some(("COMPLETED".into(), "PASS".into())));
+    let log = std::fs::read_to_string(a.dir.join("runs/linux/r1/t/mt_launch.log")).unwrap();
+    assert!(log.contains("LAUNCHCMD: env LAUNCHED_BY=template"), "{log}");
+    let env = std::fs::read_to_string(a.dir.join("runs/linux/r1/t/megatest.sh")).unwrap();
+    assert!(env.contains("export LAUNCHED_BY=template"), "{env}");
+
+    // nbfake named but not installed: the built-in launcher runs the test.
+    let b = area("", &[("t", "[ezsteps]\ns echo ok\n")]);
+    let cfg = b.dir.join("megatest.config");
+    let mut text_cfg = std::fs::read_to_string(&cfg).unwrap();
+    text_cfg.push_str("\n[jobtools]\nlauncher nbfake\n");
+    std::fs::write(&cfg, text_cfg).unwrap();
+    let o = run(&b, "r1", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(b.record("r1", "t", ""), Some(("COMPLETED".into(), "PASS".into())));
+}
+
+#[test]
+fn rerun_and_auto_rerun() {
+    let a = area(
+        "allow-auto-rerun COMPLETED/ABORT\n",
+        &[
+            ("flaky", "[ezsteps]\ns test -f $MT_RUN_AREA_HOME/fixed\n"),
+            ("aborts", "[setup]\nrunscript ab.sh\n"),
+            ("good", "[ezsteps]\ns true\n"),
+        ],
+    );
+    std::fs::write(a.dir.join("tests/aborts/ab.sh"), "#!/bin/sh\ntest -f $MT_RUN_AREA_HOME/fixed && exit 0\nexit 5\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(a.dir.join("tests/aborts/ab.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let o = run(&a, "r1", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(a.record("r1", "flaky", ""), Some(("COMPLETED".into(), "FAIL".into())));
+    assert_eq!(a.record("r1", "aborts", ""), Some(("COMPLETED".into(), "ABORT".into())));
+    std::fs::write(a.dir.join("fixed"), "").unwrap();
+    let launched = |a: &Area, t: &str| {
+        a.count(&format!(
+            "SELECT count(*) FROM events e JOIN tests t ON t.id=e.test_id WHERE t.testname='{t}' AND e.new_state='LAUNCHED'"
+        ))
+    };
+    // A plain second -run: only the ABORT (allow-auto-rerun) test runs again.
+    let o = run(&a, "r1", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(a.record("r1", "aborts", ""), Some(("COMPLETED".into(), "PASS".into())));
+    assert_eq!(a.record("r1", "flaky", ""), Some(("COMPLETED".into(), "FAIL".into())));
+    assert_eq!((launched(&a, "flaky"), launched(&a, "aborts"), launched(&a, "good")), (1, 2, 1));
+    // -rerun FAIL runs the failed test again; the history keeps both attempts.
+    let o = run(&a, "r1", &["-rerun", "FAIL"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(a.record("r1", "flaky", ""), Some(("COMPLETED".into(), "PASS".into())));
+    assert_eq!((launched(&a, "flaky"), launched(&a, "good")), (2, 1));
+}
+
+#[test]
+fn skip_rules_and_priorities() {
+    let a = area(
+        "max_concurrent_jobs 1\n",
+        &[
+            ("low", "[requirements]\npriority 1\n[ezsteps]\ns echo low >> $MT_RUN_AREA_HOME/order\n"),
+            ("high", "[requirements]\npriority 9\n[ezsteps]\ns echo high >> $MT_RUN_AREA_HOME/order\n"),
+            ("delayed", "[skip]\nrundelay 1h\n[ezsteps]\ns echo ran >> $MT_RUN_AREA_HOME/delayed\n"),
+        ],
+    );
+    let o = run(&a, "r1", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let order = std::fs::read_to_string(a.dir.join("order")).unwrap();
+    assert_eq!(order, "high\nlow\n");
+    assert_eq!(a.record("r1", "delayed", ""), Some(("COMPLETED".into(), "PASS".into())));
+    // A second run within the hour skips it.
+    let o = run(&a, "r2", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(a.record("r2", "delayed", ""), Some(("COMPLETED".into(), "SKIP".into())));
+    assert_eq!(std::fs::read_to_string(a.dir.join("delayed")).unwrap(), "ran\n");
+}
