@@ -38,7 +38,14 @@ mod tests {
 
     #[test]
     fn known_dates() {
-        let cases = [("01/01/1970", Some(0)), ("03/01/2000", Some(951_868_800)), ("12/31/1999", Some(946_598_400)), ("13/01/2000", None), ("1/2", None), ("a/b/c", None)];
+        let cases = [
+            ("01/01/1970", Some(0)),
+            ("03/01/2000", Some(951_868_800)),
+            ("12/31/1999", Some(946_598_400)),
+            ("13/01/2000", None),
+            ("1/2", None),
+            ("a/b/c", None),
+        ];
         for (s, want) in cases {
             assert_eq!(parse_mdy(s), want, "{s}");
         }

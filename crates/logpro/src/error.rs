@@ -16,7 +16,11 @@ pub enum LogproError {
     /// A rule had a bad argument (not fatal: the rule is dropped and the "code error"
     /// flag makes the verdict at least FAIL).
     #[error("{file}:{line}: {message}")]
-    BadRule { file: String, line: u32, message: String },
+    BadRule {
+        file: String,
+        line: u32,
+        message: String,
+    },
 }
 
 impl LogproError {

@@ -3,9 +3,13 @@
 
 use crate::date;
 use crate::error::LogproError;
-use crate::model::{Check, Cmp, Hook, Num, Pattern, Rule, RuleKind, SectionDef, Tolerance, Trigger, Where};
+use crate::model::{
+    Check, Cmp, Hook, Num, Pattern, Rule, RuleKind, SectionDef, Tolerance, Trigger, Where,
+};
 use crate::ruleset::RuleSet;
-use mt_scheme::{to_display_string, to_write_string, CallSite, ErrorKind, Interp, SchemeError, Value};
+use mt_scheme::{
+    to_display_string, to_write_string, CallSite, ErrorKind, Interp, SchemeError, Value,
+};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -42,7 +46,10 @@ impl Builder {
         b.settings.insert("summdat".into(), Value::Bool(true));
         // The built-in trigger and section: "LogFileBody" opens on the first line and
         // never closes ("LogFileBodyEnd" never fires).
-        let any = regex::bytes::Regex::new(".*").map(|regex| Pattern { regex, source: "/.*/".into() });
+        let any = regex::bytes::Regex::new(".*").map(|regex| Pattern {
+            regex,
+            source: "/.*/".into(),
+        });
         b.triggers.push(Trigger {
             name: "LogFileBodyStart".into(),
             limit: 1,
@@ -50,7 +57,11 @@ impl Builder {
             patterns: any.into_iter().collect(),
         });
         let s = b.section(LOG_FILE_BODY);
-        b.sections.push(SectionDef { section: s, start: "LogFileBodyStart".into(), end: "LogFileBodyEnd".into() });
+        b.sections.push(SectionDef {
+            section: s,
+            start: "LogFileBodyStart".into(),
+            end: "LogFileBodyEnd".into(),
+        });
         b
     }
 
@@ -66,13 +77,22 @@ impl Builder {
     }
 
     fn bad(&mut self, site: &CallSite, message: String) {
-        self.messages.push_str(&format!("ERROR: {message} ({}:{})\n", site.source, site.line));
-        self.errors.push(LogproError::BadRule { file: site.source.to_string(), line: site.line, message });
+        self.messages.push_str(&format!(
+            "ERROR: {message} ({}:{})\n",
+            site.source, site.line
+        ));
+        self.errors.push(LogproError::BadRule {
+            file: site.source.to_string(),
+            line: site.line,
+            message,
+        });
     }
 }
 
 fn arg_count(got: usize, want: usize) -> SchemeError {
-    SchemeError::msg(format!("bad argument count - received {got} but expected {want}"))
+    SchemeError::msg(format!(
+        "bad argument count - received {got} but expected {want}"
+    ))
 }
 
 /// Split trailing `key: value` pairs. Unknown keys are kept (and ignored by callers),
@@ -82,9 +102,14 @@ fn keywords(rest: &[Value]) -> Result<HashMap<String, Value>, SchemeError> {
     let mut it = rest.iter();
     while let Some(k) = it.next() {
         let Value::Keyword(name) = k else {
-            return Err(SchemeError::msg(format!("too many arguments: unexpected {}", to_write_string(k))));
+            return Err(SchemeError::msg(format!(
+                "too many arguments: unexpected {}",
+                to_write_string(k)
+            )));
         };
-        let v = it.next().ok_or_else(|| SchemeError::msg(format!("keyword {name}: has no value")))?;
+        let v = it
+            .next()
+            .ok_or_else(|| SchemeError::msg(format!("keyword {name}: has no value")))?;
         out.insert(name.to_string(), v.clone());
     }
     Ok(out)
@@ -94,25 +119,47 @@ fn keywords(rest: &[Value]) -> Result<HashMap<String, Value>, SchemeError> {
 fn patterns(v: &Value, out: &mut Vec<Pattern>, errs: &mut Vec<String>) {
     match v {
         Value::Regex(r) => {
-            let source = r.source.clone().unwrap_or_else(|| "no regex found".to_string());
+            let source = r
+                .source
+                .clone()
+                .unwrap_or_else(|| "no regex found".to_string());
             match regex::bytes::Regex::new(r.pattern()) {
                 Ok(regex) => out.push(Pattern { regex, source }),
-                Err(e) => errs.push(format!("invalid regex {source}: {e}")),
+                Err(e) => errs.push(format!("invalid regex {source}: {}", short(&e))),
             }
         }
         Value::Str(s) => {
             let re = mt_scheme::SRegex::new(s, "", None);
             match regex::bytes::Regex::new(re.pattern()) {
-                Ok(regex) => out.push(Pattern { regex, source: "no regex found".into() }),
-                Err(e) => errs.push(format!("invalid regex \"{s}\": {e}")),
+                Ok(regex) => out.push(Pattern {
+                    regex,
+                    source: "no regex found".into(),
+                }),
+                Err(e) => errs.push(format!("invalid regex \"{s}\": {}", short(&e))),
             }
         }
         Value::Pair(_) | Value::Nil => match v.list_to_vec() {
             Some(items) => items.iter().for_each(|i| patterns(i, out, errs)),
-            None => errs.push(format!("pattern list is not a proper list: {}", to_write_string(v))),
+            None => errs.push(format!(
+                "pattern list is not a proper list: {}",
+                to_write_string(v)
+            )),
         },
-        other => errs.push(format!("pattern is not a regex: {}", to_write_string(other))),
+        other => errs.push(format!(
+            "pattern is not a regex: {}",
+            to_write_string(other)
+        )),
     }
+}
+
+/// The last line of a regex parse error ("error: unclosed character class").
+fn short(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .last()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_string()
 }
 
 fn num(v: &Value) -> Option<Num> {
@@ -135,7 +182,11 @@ fn cmp_of(v: &Value) -> Option<Cmp> {
 fn section_list(v: &Value) -> Option<Vec<String>> {
     match v {
         Value::Str(s) => Some(vec![s.to_string()]),
-        Value::Pair(_) => v.list_to_vec()?.iter().map(|x| x.as_str().map(str::to_string)).collect(),
+        Value::Pair(_) => v
+            .list_to_vec()?
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect(),
         _ => None,
     }
 }
@@ -161,7 +212,10 @@ fn register(b: &Rc<RefCell<Builder>>, site: &CallSite, c: Common, check: Option<
         Value::Symbol(s) if &**s == "not-in" => Where::NotIn,
         Value::Symbol(_) => Where::Never,
         other => {
-            problems.push(format!("expect:{type_sym} rule-{num}: WHERE must be in or not-in, got {}", to_write_string(other)));
+            problems.push(format!(
+                "expect:{type_sym} rule-{num}: WHERE must be in or not-in, got {}",
+                to_write_string(other)
+            ));
             Where::Never
         }
     };
@@ -175,30 +229,50 @@ fn register(b: &Rc<RefCell<Builder>>, site: &CallSite, c: Common, check: Option<
     let desc = match &c.desc {
         Value::Str(s) => s.to_string(),
         other => {
-            problems.push(format!("expect:{type_sym} rule-{num}: DESCRIPTION must be a string, got {}", to_write_string(other)));
+            problems.push(format!(
+                "expect:{type_sym} rule-{num}: DESCRIPTION must be a string, got {}",
+                to_write_string(other)
+            ));
             to_display_string(other)
         }
     };
     let check = check.unwrap_or_else(|| {
-        problems.push(format!("expect:{type_sym} rule-{num}: bad comparison or value"));
-        Check::Count { cmp: Cmp::Eq, value: Num::Int(0) }
+        problems.push(format!(
+            "expect:{type_sym} rule-{num}: bad comparison or value"
+        ));
+        Check::Count {
+            cmp: Cmp::Eq,
+            value: Num::Int(0),
+        }
     });
     let mut pats = Vec::new();
     let mut perrs = Vec::new();
     patterns(&c.patt, &mut pats, &mut perrs);
-    problems.extend(perrs.into_iter().map(|e| format!("expect:{type_sym} rule-{num} \"{desc}\": {e}")));
+    problems.extend(
+        perrs
+            .into_iter()
+            .map(|e| format!("expect:{type_sym} rule-{num} \"{desc}\": {e}")),
+    );
     let mut expired = false;
     if let Some(exp) = c.kw.get("expires") {
         match exp {
             Value::Str(s) => {
-                let shape = s.split('/').count() == 3 && s.split('/').all(|p| !p.trim().is_empty() && p.trim().bytes().all(|c| c.is_ascii_digit()));
+                let shape = s.split('/').count() == 3
+                    && s.split('/').all(|p| {
+                        !p.trim().is_empty() && p.trim().bytes().all(|c| c.is_ascii_digit())
+                    });
                 match date::parse_mdy(s).filter(|_| shape) {
                     Some(t) if t <= date::now() => expired = true,
                     Some(_) => {}
-                    None => b.messages.push_str(&format!("WARNING: Couldn't parse date: {s}, rule-{num} stays active\n")),
+                    None => b.messages.push_str(&format!(
+                        "WARNING: Couldn't parse date: {s}, rule-{num} stays active\n"
+                    )),
                 }
             }
-            other => problems.push(format!("expect:{type_sym} rule-{num}: expires: must be a string, got {}", to_write_string(other))),
+            other => problems.push(format!(
+                "expect:{type_sym} rule-{num}: expires: must be a string, got {}",
+                to_write_string(other)
+            )),
         }
     }
     let hook = c.kw.get("hook").map(to_display_string);
@@ -210,7 +284,10 @@ fn register(b: &Rc<RefCell<Builder>>, site: &CallSite, c: Common, check: Option<
         return;
     }
     if expired {
-        let date = c.kw.get("expires").map(to_display_string).unwrap_or_default();
+        let date =
+            c.kw.get("expires")
+                .map(to_display_string)
+                .unwrap_or_default();
         b.messages.push_str(&format!(
             "expect:{type_sym} rule-{num} \"{desc}\" expires={date}: expired, rule not registered ({}:{})\n",
             site.source, site.line
@@ -218,10 +295,25 @@ fn register(b: &Rc<RefCell<Builder>>, site: &CallSite, c: Common, check: Option<
         return;
     }
     let sections = sections.iter().map(|s| b.section(s)).collect();
-    b.rules.push(Rule { num, kind: c.kind, place, sections, check, desc, patterns: pats, hook, class });
+    b.rules.push(Rule {
+        num,
+        kind: c.kind,
+        place,
+        sections,
+        check,
+        desc,
+        patterns: pats,
+        hook,
+        class,
+    });
 }
 
-fn expect_native(b: &Rc<RefCell<Builder>>, fixed: Option<RuleKind>, a: &[Value], site: &CallSite) -> Result<Value, SchemeError> {
+fn expect_native(
+    b: &Rc<RefCell<Builder>>,
+    fixed: Option<RuleKind>,
+    a: &[Value],
+    site: &CallSite,
+) -> Result<Value, SchemeError> {
     if a.len() < 6 {
         return Err(arg_count(a.len(), 6));
     }
@@ -231,7 +323,12 @@ fn expect_native(b: &Rc<RefCell<Builder>>, fixed: Option<RuleKind>, a: &[Value],
         None => match kw.get("type") {
             Some(Value::Symbol(s)) | Some(Value::Str(s)) => RuleKind::from_symbol(s)
                 .ok_or_else(|| SchemeError::msg(format!("unknown rule type {s}")))?,
-            Some(other) => return Err(SchemeError::msg(format!("unknown rule type {}", to_write_string(other)))),
+            Some(other) => {
+                return Err(SchemeError::msg(format!(
+                    "unknown rule type {}",
+                    to_write_string(other)
+                )))
+            }
             None => RuleKind::Error,
         },
     };
@@ -239,15 +336,40 @@ fn expect_native(b: &Rc<RefCell<Builder>>, fixed: Option<RuleKind>, a: &[Value],
         (Some(cmp), Some(value)) => Some(Check::Count { cmp, value }),
         _ => None,
     };
-    let c = Common { kind, place: a[0].clone(), section: a[1].clone(), desc: a[4].clone(), patt: a[5].clone(), kw };
+    let c = Common {
+        kind,
+        place: a[0].clone(),
+        section: a[1].clone(),
+        desc: a[4].clone(),
+        patt: a[5].clone(),
+        kw,
+    };
     if check.is_none() {
         let mut bb = b.borrow_mut();
         if cmp_of(&a[2]).is_none() {
-            let what = if a[2].is_procedure() { "is not one of = < > <= >=" } else { "is not a procedure" };
-            bb.bad(site, format!("expect:{} COMPARISON {} {what}", kind.symbol(), to_write_string(&a[2])));
+            let what = if a[2].is_procedure() {
+                "is not one of = < > <= >="
+            } else {
+                "is not a procedure"
+            };
+            bb.bad(
+                site,
+                format!(
+                    "expect:{} COMPARISON {} {what}",
+                    kind.symbol(),
+                    to_write_string(&a[2])
+                ),
+            );
         }
         if num(&a[3]).is_none() {
-            bb.bad(site, format!("expect:{} VALUE {} is not a number", kind.symbol(), to_write_string(&a[3])));
+            bb.bad(
+                site,
+                format!(
+                    "expect:{} VALUE {} is not a number",
+                    kind.symbol(),
+                    to_write_string(&a[3])
+                ),
+            );
         }
         bb.next_num += 1;
         return Ok(Value::Unspecified);
@@ -256,7 +378,11 @@ fn expect_native(b: &Rc<RefCell<Builder>>, fixed: Option<RuleKind>, a: &[Value],
     Ok(Value::Unspecified)
 }
 
-fn value_native(b: &Rc<RefCell<Builder>>, a: &[Value], site: &CallSite) -> Result<Value, SchemeError> {
+fn value_native(
+    b: &Rc<RefCell<Builder>>,
+    a: &[Value],
+    site: &CallSite,
+) -> Result<Value, SchemeError> {
     if a.len() < 6 {
         return Err(arg_count(a.len(), 6));
     }
@@ -271,7 +397,11 @@ fn value_native(b: &Rc<RefCell<Builder>>, a: &[Value], site: &CallSite) -> Resul
         (v, None) => num(v).map(Tolerance::Abs),
     };
     let check = match (num(&a[2]), tol, matchnum) {
-        (Some(expected), Some(tol), Some(matchnum)) => Some(Check::Value { expected, tol, matchnum }),
+        (Some(expected), Some(tol), Some(matchnum)) => Some(Check::Value {
+            expected,
+            tol,
+            matchnum,
+        }),
         _ => None,
     };
     if check.is_none() {
@@ -287,12 +417,25 @@ fn value_native(b: &Rc<RefCell<Builder>>, a: &[Value], site: &CallSite) -> Resul
         bb.next_num += 1;
         return Ok(Value::Unspecified);
     }
-    let c = Common { kind: RuleKind::Value, place: a[0].clone(), section: a[1].clone(), desc: a[4].clone(), patt: a[5].clone(), kw };
+    let c = Common {
+        kind: RuleKind::Value,
+        place: a[0].clone(),
+        section: a[1].clone(),
+        desc: a[4].clone(),
+        patt: a[5].clone(),
+        kw,
+    };
     register(b, site, c, check);
     Ok(Value::Unspecified)
 }
 
-fn trigger_native(b: &Rc<RefCell<Builder>>, a: &[Value], site: &CallSite, limit: Option<u64>, required: bool) -> Result<Value, SchemeError> {
+fn trigger_native(
+    b: &Rc<RefCell<Builder>>,
+    a: &[Value],
+    site: &CallSite,
+    limit: Option<u64>,
+    required: bool,
+) -> Result<Value, SchemeError> {
     let (name, pats) = match limit {
         Some(_) => {
             if a.len() < 3 {
@@ -311,7 +454,13 @@ fn trigger_native(b: &Rc<RefCell<Builder>>, a: &[Value], site: &CallSite, limit:
         Some(_) => match &a[1] {
             Value::Int(n) if *n >= 0 => *n as u64,
             other => {
-                b.borrow_mut().bad(site, format!("trigger-with-limit: limit must be a count, got {}", to_write_string(other)));
+                b.borrow_mut().bad(
+                    site,
+                    format!(
+                        "trigger-with-limit: limit must be a count, got {}",
+                        to_write_string(other)
+                    ),
+                );
                 return Ok(Value::Unspecified);
             }
         },
@@ -319,7 +468,13 @@ fn trigger_native(b: &Rc<RefCell<Builder>>, a: &[Value], site: &CallSite, limit:
     };
     let mut bb = b.borrow_mut();
     let Value::Str(name) = name else {
-        bb.bad(site, format!("trigger name must be a string, got {}", to_write_string(name)));
+        bb.bad(
+            site,
+            format!(
+                "trigger name must be a string, got {}",
+                to_write_string(name)
+            ),
+        );
         return Ok(Value::Unspecified);
     };
     let mut out = Vec::new();
@@ -330,11 +485,20 @@ fn trigger_native(b: &Rc<RefCell<Builder>>, a: &[Value], site: &CallSite, limit:
     for e in errs {
         bb.bad(site, format!("trigger {name}: {e}"));
     }
-    bb.triggers.push(Trigger { name: name.to_string(), limit, required, patterns: out });
+    bb.triggers.push(Trigger {
+        name: name.to_string(),
+        limit,
+        required,
+        patterns: out,
+    });
     Ok(Value::Unspecified)
 }
 
-fn section_native(b: &Rc<RefCell<Builder>>, a: &[Value], site: &CallSite) -> Result<Value, SchemeError> {
+fn section_native(
+    b: &Rc<RefCell<Builder>>,
+    a: &[Value],
+    site: &CallSite,
+) -> Result<Value, SchemeError> {
     if a.len() != 3 {
         return Err(arg_count(a.len(), 3));
     }
@@ -342,9 +506,16 @@ fn section_native(b: &Rc<RefCell<Builder>>, a: &[Value], site: &CallSite) -> Res
     match (&a[0], &a[1], &a[2]) {
         (Value::Str(n), Value::Str(s), Value::Str(e)) => {
             let section = bb.section(n);
-            bb.sections.push(SectionDef { section, start: s.to_string(), end: e.to_string() });
+            bb.sections.push(SectionDef {
+                section,
+                start: s.to_string(),
+                end: e.to_string(),
+            });
         }
-        _ => bb.bad(site, "section: NAME, START and END must be strings".to_string()),
+        _ => bb.bad(
+            site,
+            "section: NAME, START and END must be strings".to_string(),
+        ),
     }
     Ok(Value::Unspecified)
 }
@@ -380,11 +551,17 @@ pub(crate) fn install(interp: &mut Interp, b: &Rc<RefCell<Builder>>) {
     let b2 = b.clone();
     interp.define_native_at("expect:value", move |a, site| value_native(&b2, a, site));
     let b2 = b.clone();
-    interp.define_native_at("trigger", move |a, site| trigger_native(&b2, a, site, None, true));
+    interp.define_native_at("trigger", move |a, site| {
+        trigger_native(&b2, a, site, None, true)
+    });
     let b2 = b.clone();
-    interp.define_native_at("trigger-with-limit", move |a, site| trigger_native(&b2, a, site, Some(0), true));
+    interp.define_native_at("trigger-with-limit", move |a, site| {
+        trigger_native(&b2, a, site, Some(0), true)
+    });
     let b2 = b.clone();
-    interp.define_native_at("trigger:non-required", move |a, site| trigger_native(&b2, a, site, None, false));
+    interp.define_native_at("trigger:non-required", move |a, site| {
+        trigger_native(&b2, a, site, None, false)
+    });
     let b2 = b.clone();
     interp.define_native_at("section", move |a, site| section_native(&b2, a, site));
     let b2 = b.clone();
@@ -394,10 +571,18 @@ pub(crate) fn install(interp: &mut Interp, b: &Rc<RefCell<Builder>>) {
         }
         let kw = keywords(&a[2..])?;
         let (Value::Str(name), Value::Str(cmd)) = (&a[0], &a[1]) else {
-            return Err(SchemeError::msg("hook:add NAME and COMMAND must be strings"));
+            return Err(SchemeError::msg(
+                "hook:add NAME and COMMAND must be strings",
+            ));
         };
         let one_time = kw.get("one-time").is_some_and(Value::is_true);
-        b2.borrow_mut().hooks.insert(name.to_string(), Hook { command: cmd.to_string(), one_time });
+        b2.borrow_mut().hooks.insert(
+            name.to_string(),
+            Hook {
+                command: cmd.to_string(),
+                one_time,
+            },
+        );
         Ok(Value::Unspecified)
     });
     let b2 = b.clone();
@@ -405,7 +590,9 @@ pub(crate) fn install(interp: &mut Interp, b: &Rc<RefCell<Builder>>) {
         if a.len() != 2 {
             return Err(arg_count(a.len(), 2));
         }
-        b2.borrow_mut().settings.insert(to_display_string(&a[0]), a[1].clone());
+        b2.borrow_mut()
+            .settings
+            .insert(to_display_string(&a[0]), a[1].clone());
         Ok(Value::Unspecified)
     });
     let b2 = b.clone();
@@ -413,7 +600,12 @@ pub(crate) fn install(interp: &mut Interp, b: &Rc<RefCell<Builder>>) {
         if a.len() != 1 {
             return Err(arg_count(a.len(), 1));
         }
-        Ok(b2.borrow().settings.get(&to_display_string(&a[0])).cloned().unwrap_or(Value::Bool(false)))
+        Ok(b2
+            .borrow()
+            .settings
+            .get(&to_display_string(&a[0]))
+            .cloned()
+            .unwrap_or(Value::Bool(false)))
     });
     let b2 = b.clone();
     interp.define_native("logpro:unset!", move |a| {
@@ -436,17 +628,26 @@ pub(crate) fn load_sources(sources: &[(String, String)]) -> Result<RuleSet, Logp
         output.push_str(&interp.take_output());
         if let Err(e) = r {
             return Err(match e.kind {
-                ErrorKind::Exit(code) => LogproError::Exit { file: name.clone(), code },
+                ErrorKind::Exit(code) => LogproError::Exit {
+                    file: name.clone(),
+                    code,
+                },
                 _ => LogproError::Syntax(e),
             });
         }
     }
     drop(interp);
-    let b = Rc::try_unwrap(builder).map(RefCell::into_inner).unwrap_or_else(|rc| {
-        let mut b = rc.borrow_mut();
-        std::mem::replace(&mut *b, Builder::new())
-    });
+    let b = Rc::try_unwrap(builder)
+        .map(RefCell::into_inner)
+        .unwrap_or_else(|rc| {
+            let mut b = rc.borrow_mut();
+            std::mem::replace(&mut *b, Builder::new())
+        });
     let mut messages = output;
     messages.push_str(&b.messages);
-    Ok(RuleSet::build(sources.last().map(|s| s.0.clone()).unwrap_or_default(), b, messages))
+    Ok(RuleSet::build(
+        sources.last().map(|s| s.0.clone()).unwrap_or_default(),
+        b,
+        messages,
+    ))
 }

@@ -218,7 +218,11 @@ pub enum Check {
     /// `(COMPARISON count VALUE)` after the whole log.
     Count { cmp: Cmp, value: Num },
     /// Measurements from capture group `matchnum`.
-    Value { expected: Num, tol: Tolerance, matchnum: usize },
+    Value {
+        expected: Num,
+        tol: Tolerance,
+        matchnum: usize,
+    },
 }
 
 /// A registered rule.

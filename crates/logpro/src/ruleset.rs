@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// The rules, triggers, sections and hooks of a command file (plus its waiver file).
+#[derive(Debug)]
 pub struct RuleSet {
     pub(crate) name: String,
     pub(crate) rules: Vec<Rule>,
@@ -35,7 +36,10 @@ impl RuleSet {
 
     /// Load a command file, preceded by a waiver file when that exists and is readable
     /// (its rules get the lower numbers, so they win ties).
-    pub fn from_files(waiver: Option<impl AsRef<Path>>, path: impl AsRef<Path>) -> Result<RuleSet, LogproError> {
+    pub fn from_files(
+        waiver: Option<impl AsRef<Path>>,
+        path: impl AsRef<Path>,
+    ) -> Result<RuleSet, LogproError> {
         let path = path.as_ref();
         let mut sources = Vec::new();
         if let Some(w) = waiver {
@@ -43,8 +47,8 @@ impl RuleSet {
                 sources.push((w.as_ref().display().to_string(), text));
             }
         }
-        let text =
-            std::fs::read_to_string(path).map_err(|_| LogproError::NotFound(path.display().to_string()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|_| LogproError::NotFound(path.display().to_string()))?;
         sources.push((path.display().to_string(), text));
         load_sources(&sources)
     }
@@ -63,7 +67,16 @@ impl RuleSet {
                 pat_rule.push((ri, pi));
             }
         }
-        let set = if pats.is_empty() { None } else { meta::Regex::new_many(&pats).ok() };
+        // MatchKind::All: we need every pattern that matches a line, not just the
+        // leftmost-first one, to pick the lowest-numbered candidate rule.
+        let set = if pats.is_empty() {
+            None
+        } else {
+            meta::Builder::new()
+                .configure(meta::Config::new().match_kind(regex_automata::MatchKind::All))
+                .build_many(&pats)
+                .ok()
+        };
         let trigger_actions = b
             .triggers
             .iter()
@@ -82,7 +95,10 @@ impl RuleSet {
                     .collect()
             })
             .collect();
-        let summdat = b.settings.get("summdat").map_or(true, mt_scheme::Value::is_true);
+        let summdat = b
+            .settings
+            .get("summdat")
+            .is_none_or(mt_scheme::Value::is_true);
         RuleSet {
             name,
             rules: b.rules,
@@ -110,6 +126,10 @@ impl RuleSet {
     /// Triggers in registration order (the built-in `LogFileBodyStart` first).
     pub fn triggers(&self) -> &[Trigger] {
         &self.triggers
+    }
+    /// `(section ...)` definitions, the built-in `LogFileBody` first.
+    pub fn sections(&self) -> &[SectionDef] {
+        &self.sections
     }
     /// Section names known to the rule set (index = section id used in [`Rule::sections`]).
     pub fn section_names(&self) -> &[String] {

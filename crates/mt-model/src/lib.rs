@@ -7,8 +7,8 @@ mod rank;
 mod state;
 
 pub use exit::ExitCode;
-pub use rank::{rollup, status_rank, state_rank, RollupInput, RollupResult};
+pub use rank::{rollup, state_rank, status_rank, RollupInput, RollupResult};
 pub use state::{
-    is_ok_prereq_status, is_running_state, is_not_started_ok_status, State, Status, ENDED_STATES,
+    is_not_started_ok_status, is_ok_prereq_status, is_running_state, State, Status, ENDED_STATES,
     NOT_STARTED_OK_STATUSES, OK_PREREQ_STATUSES, RUNNING_STATES,
 };

@@ -85,7 +85,9 @@ pub fn rollup(items: &[RollupInput<'_>]) -> Option<RollupResult> {
     // A prerequisite failure anywhere leaves the whole test not started (1.6506).
     if live.iter().any(|i| i.status == Status::PREQ_FAIL)
         && !running
-        && live.iter().all(|i| i.state != State::COMPLETED || i.status == Status::PREQ_FAIL)
+        && live
+            .iter()
+            .all(|i| i.state != State::COMPLETED || i.status == Status::PREQ_FAIL)
     {
         return Some(RollupResult {
             state: State::NOT_STARTED.into(),
@@ -135,29 +137,72 @@ mod tests {
         (out.state, out.status)
     }
 
+    type Case<'a> = (&'a [(&'a str, &'a str)], (&'a str, &'a str));
+
     #[test]
     fn rollup_table() {
-        let cases: &[(&[(&str, &str)], (&str, &str))] = &[
-            (&[("COMPLETED", "PASS"), ("COMPLETED", "PASS")], ("COMPLETED", "PASS")),
-            (&[("COMPLETED", "PASS"), ("COMPLETED", "FAIL")], ("COMPLETED", "FAIL")),
-            (&[("COMPLETED", "PASS"), ("RUNNING", "n/a")], ("RUNNING", "PASS")),
-            (&[("COMPLETED", "PASS"), ("NOT_STARTED", "INCOMPLETE")], ("COMPLETED", "CHECK")),
-            (&[("COMPLETED", "DEAD"), ("COMPLETED", "PASS")], ("COMPLETED", "DEAD")),
-            (&[("COMPLETED", "PASS"), ("COMPLETED", "SKIP")], ("COMPLETED", "SKIP")),
-            (&[("KILLED", "KILLED"), ("COMPLETED", "PASS")], ("KILLED", "PASS")),
-            (&[("NOT_STARTED", "n/a"), ("COMPLETED", "PASS")], ("NOT_STARTED", "n/a")),
-            (&[("COMPLETED", "PASS"), ("DELETED", "FAIL")], ("COMPLETED", "PASS")),
+        let cases: &[Case<'_>] = &[
+            (
+                &[("COMPLETED", "PASS"), ("COMPLETED", "PASS")],
+                ("COMPLETED", "PASS"),
+            ),
+            (
+                &[("COMPLETED", "PASS"), ("COMPLETED", "FAIL")],
+                ("COMPLETED", "FAIL"),
+            ),
+            (
+                &[("COMPLETED", "PASS"), ("RUNNING", "n/a")],
+                ("RUNNING", "PASS"),
+            ),
+            (
+                &[("COMPLETED", "PASS"), ("NOT_STARTED", "INCOMPLETE")],
+                ("COMPLETED", "CHECK"),
+            ),
+            (
+                &[("COMPLETED", "DEAD"), ("COMPLETED", "PASS")],
+                ("COMPLETED", "DEAD"),
+            ),
+            (
+                &[("COMPLETED", "PASS"), ("COMPLETED", "SKIP")],
+                ("COMPLETED", "SKIP"),
+            ),
+            (
+                &[("KILLED", "KILLED"), ("COMPLETED", "PASS")],
+                ("KILLED", "PASS"),
+            ),
+            (
+                &[("NOT_STARTED", "n/a"), ("COMPLETED", "PASS")],
+                ("NOT_STARTED", "n/a"),
+            ),
+            (
+                &[("COMPLETED", "PASS"), ("DELETED", "FAIL")],
+                ("COMPLETED", "PASS"),
+            ),
         ];
         for (items, want) in cases {
-            assert_eq!(r(items), (want.0.to_string(), want.1.to_string()), "{items:?}");
+            assert_eq!(
+                r(items),
+                (want.0.to_string(), want.1.to_string()),
+                "{items:?}"
+            );
         }
     }
 
     #[test]
     fn status_order_matches_decision_2() {
         let order = [
-            "n/a", "PASS", "SKIP", "WARN", "WAIVED", "CHECK", "STUCK/DEAD", "DEAD", "FAIL",
-            "PREQ_FAIL", "PREQ_DISCARDED", "ABORT",
+            "n/a",
+            "PASS",
+            "SKIP",
+            "WARN",
+            "WAIVED",
+            "CHECK",
+            "STUCK/DEAD",
+            "DEAD",
+            "FAIL",
+            "PREQ_FAIL",
+            "PREQ_DISCARDED",
+            "ABORT",
         ];
         for w in order.windows(2) {
             assert!(status_rank(w[0]) < status_rank(w[1]), "{} < {}", w[0], w[1]);
@@ -166,7 +211,17 @@ mod tests {
 
     #[test]
     fn exit_codes_map_to_statuses() {
-        let cases = [(0, "PASS"), (1, "FAIL"), (2, "WARN"), (3, "CHECK"), (4, "WAIVED"), (5, "ABORT"), (6, "SKIP"), (7, "FAIL"), (-1, "FAIL")];
+        let cases = [
+            (0, "PASS"),
+            (1, "FAIL"),
+            (2, "WARN"),
+            (3, "CHECK"),
+            (4, "WAIVED"),
+            (5, "ABORT"),
+            (6, "SKIP"),
+            (7, "FAIL"),
+            (-1, "FAIL"),
+        ];
         for (code, want) in cases {
             assert_eq!(Status::from_exit_code(code), want);
         }

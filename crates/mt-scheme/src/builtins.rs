@@ -34,20 +34,34 @@ pub(crate) fn install(i: &mut Interp) {
         ("add1", add1),
         ("sub1", sub1),
         ("number?", |_, a| pred(a, |v| v.is_number())),
-        ("integer?", |_, a| pred(a, |v| matches!(v, Value::Int(_)) || matches!(v, Value::Float(f) if f.fract() == 0.0))),
+        ("integer?", |_, a| {
+            pred(a, |v| {
+                matches!(v, Value::Int(_)) || matches!(v, Value::Float(f) if f.fract() == 0.0)
+            })
+        }),
         ("zero?", |_, a| num1(a).map(|n| Value::Bool(n == 0.0))),
         ("positive?", |_, a| num1(a).map(|n| Value::Bool(n > 0.0))),
         ("negative?", |_, a| num1(a).map(|n| Value::Bool(n < 0.0))),
         ("even?", |_, a| int1(a).map(|n| Value::Bool(n % 2 == 0))),
         ("odd?", |_, a| int1(a).map(|n| Value::Bool(n % 2 != 0))),
-        ("not", |_, a| arity(a, 1, 1).map(|_| Value::Bool(!a[0].is_true()))),
-        ("eq?", |_, a| arity(a, 2, 2).map(|_| Value::Bool(eq(&a[0], &a[1])))),
-        ("eqv?", |_, a| arity(a, 2, 2).map(|_| Value::Bool(eqv(&a[0], &a[1])))),
-        ("equal?", |_, a| arity(a, 2, 2).map(|_| Value::Bool(equal(&a[0], &a[1])))),
+        ("not", |_, a| {
+            arity(a, 1, 1).map(|_| Value::Bool(!a[0].is_true()))
+        }),
+        ("eq?", |_, a| {
+            arity(a, 2, 2).map(|_| Value::Bool(eq(&a[0], &a[1])))
+        }),
+        ("eqv?", |_, a| {
+            arity(a, 2, 2).map(|_| Value::Bool(eqv(&a[0], &a[1])))
+        }),
+        ("equal?", |_, a| {
+            arity(a, 2, 2).map(|_| Value::Bool(equal(&a[0], &a[1])))
+        }),
         ("boolean?", |_, a| pred(a, |v| matches!(v, Value::Bool(_)))),
         ("string?", |_, a| pred(a, |v| matches!(v, Value::Str(_)))),
         ("symbol?", |_, a| pred(a, |v| matches!(v, Value::Symbol(_)))),
-        ("keyword?", |_, a| pred(a, |v| matches!(v, Value::Keyword(_)))),
+        ("keyword?", |_, a| {
+            pred(a, |v| matches!(v, Value::Keyword(_)))
+        }),
         ("char?", |_, a| pred(a, |v| matches!(v, Value::Char(_)))),
         ("procedure?", |_, a| pred(a, |v| v.is_procedure())),
         ("null?", |_, a| pred(a, |v| matches!(v, Value::Nil))),
@@ -55,29 +69,56 @@ pub(crate) fn install(i: &mut Interp) {
         ("list?", |_, a| pred(a, |v| v.list_to_vec().is_some())),
         ("regexp?", |_, a| pred(a, |v| matches!(v, Value::Regex(_)))),
         ("list", |_, a| Ok(Value::list(a.to_vec()))),
-        ("cons", |_, a| arity(a, 2, 2).map(|_| Value::cons(a[0].clone(), a[1].clone()))),
+        ("cons", |_, a| {
+            arity(a, 2, 2).map(|_| Value::cons(a[0].clone(), a[1].clone()))
+        }),
         ("car", |_, a| arity(a, 1, 1).and_then(|_| car(&a[0]))),
         ("cdr", |_, a| arity(a, 1, 1).and_then(|_| cdr(&a[0]))),
-        ("cadr", |_, a| arity(a, 1, 1).and_then(|_| car(&cdr(&a[0])?))),
-        ("cddr", |_, a| arity(a, 1, 1).and_then(|_| cdr(&cdr(&a[0])?))),
-        ("caar", |_, a| arity(a, 1, 1).and_then(|_| car(&car(&a[0])?))),
-        ("cdar", |_, a| arity(a, 1, 1).and_then(|_| cdr(&car(&a[0])?))),
-        ("caddr", |_, a| arity(a, 1, 1).and_then(|_| car(&cdr(&cdr(&a[0])?)?))),
-        ("cdddr", |_, a| arity(a, 1, 1).and_then(|_| cdr(&cdr(&cdr(&a[0])?)?))),
-        ("cadddr", |_, a| arity(a, 1, 1).and_then(|_| car(&cdr(&cdr(&cdr(&a[0])?)?)?))),
+        ("cadr", |_, a| {
+            arity(a, 1, 1).and_then(|_| car(&cdr(&a[0])?))
+        }),
+        ("cddr", |_, a| {
+            arity(a, 1, 1).and_then(|_| cdr(&cdr(&a[0])?))
+        }),
+        ("caar", |_, a| {
+            arity(a, 1, 1).and_then(|_| car(&car(&a[0])?))
+        }),
+        ("cdar", |_, a| {
+            arity(a, 1, 1).and_then(|_| cdr(&car(&a[0])?))
+        }),
+        ("caddr", |_, a| {
+            arity(a, 1, 1).and_then(|_| car(&cdr(&cdr(&a[0])?)?))
+        }),
+        ("cdddr", |_, a| {
+            arity(a, 1, 1).and_then(|_| cdr(&cdr(&cdr(&a[0])?)?))
+        }),
+        ("cadddr", |_, a| {
+            arity(a, 1, 1).and_then(|_| car(&cdr(&cdr(&cdr(&a[0])?)?)?))
+        }),
         ("first", |_, a| arity(a, 1, 1).and_then(|_| car(&a[0]))),
-        ("second", |_, a| arity(a, 1, 1).and_then(|_| car(&cdr(&a[0])?))),
-        ("third", |_, a| arity(a, 1, 1).and_then(|_| car(&cdr(&cdr(&a[0])?)?))),
-        ("length", |_, a| arity(a, 1, 1).and_then(|_| Ok(Value::Int(list(&a[0])?.len() as i64)))),
+        ("second", |_, a| {
+            arity(a, 1, 1).and_then(|_| car(&cdr(&a[0])?))
+        }),
+        ("third", |_, a| {
+            arity(a, 1, 1).and_then(|_| car(&cdr(&cdr(&a[0])?)?))
+        }),
+        ("length", |_, a| {
+            arity(a, 1, 1).and_then(|_| Ok(Value::Int(list(&a[0])?.len() as i64)))
+        }),
         ("append", append),
         ("reverse", |_, a| {
             arity(a, 1, 1)?;
-            Ok(Value::list(list(&a[0])?.into_iter().rev().collect::<Vec<_>>()))
+            Ok(Value::list(
+                list(&a[0])?.into_iter().rev().collect::<Vec<_>>(),
+            ))
         }),
         ("list-ref", |_, a| {
             arity(a, 2, 2)?;
             let idx = index(&a[1])?;
-            list(&a[0])?.get(idx).cloned().ok_or_else(|| SchemeError::msg("index out of range"))
+            list(&a[0])?
+                .get(idx)
+                .cloned()
+                .ok_or_else(|| SchemeError::msg("index out of range"))
         }),
         ("list-tail", |_, a| {
             arity(a, 2, 2)?;
@@ -89,7 +130,9 @@ pub(crate) fn install(i: &mut Interp) {
         }),
         ("last", |_, a| {
             arity(a, 1, 1)?;
-            list(&a[0])?.pop().ok_or_else(|| SchemeError::msg("empty list"))
+            list(&a[0])?
+                .pop()
+                .ok_or_else(|| SchemeError::msg("empty list"))
         }),
         ("iota", |_, a| {
             arity(a, 1, 3)?;
@@ -97,10 +140,18 @@ pub(crate) fn install(i: &mut Interp) {
             let start = a.get(1).map(num).transpose()?.unwrap_or(0.0);
             let step = a.get(2).map(num).transpose()?.unwrap_or(1.0);
             let exact = a[1..].iter().all(|v| matches!(v, Value::Int(_)));
-            Ok(Value::list((0..n).map(|k| {
-                let x = start + step * k as f64;
-                if exact { Value::Int(x as i64) } else { Value::Float(x) }
-            }).collect::<Vec<_>>()))
+            Ok(Value::list(
+                (0..n)
+                    .map(|k| {
+                        let x = start + step * k as f64;
+                        if exact {
+                            Value::Int(x as i64)
+                        } else {
+                            Value::Float(x)
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            ))
         }),
         ("member", |_, a| member(a, equal)),
         ("memv", |_, a| member(a, eqv)),
@@ -110,7 +161,12 @@ pub(crate) fn install(i: &mut Interp) {
         ("assq", |_, a| assoc(a, eq)),
         ("delete", |_, a| {
             arity(a, 2, 2)?;
-            Ok(Value::list(list(&a[1])?.into_iter().filter(|v| !equal(v, &a[0])).collect::<Vec<_>>()))
+            Ok(Value::list(
+                list(&a[1])?
+                    .into_iter()
+                    .filter(|v| !equal(v, &a[0]))
+                    .collect::<Vec<_>>(),
+            ))
         }),
         ("apply", apply),
         ("map", map),
@@ -148,15 +204,25 @@ pub(crate) fn install(i: &mut Interp) {
                 Some(Value::Int(n)) => *n as i32,
                 Some(_) => 1,
             };
-            Err(SchemeError::new(ErrorKind::Exit(code), format!("exit {code}")))
+            Err(SchemeError::new(
+                ErrorKind::Exit(code),
+                format!("exit {code}"),
+            ))
         }),
         ("error", |_, a| {
-            let msg = a.iter().map(to_display_string).collect::<Vec<_>>().join(" ");
+            let msg = a
+                .iter()
+                .map(to_display_string)
+                .collect::<Vec<_>>()
+                .join(" ");
             Err(SchemeError::msg(format!("error: {msg}")))
         }),
         ("load", |i, a| {
             arity(a, 1, 1)?;
-            let path = a[0].as_str().ok_or_else(|| SchemeError::msg("load: expected a file name"))?.to_string();
+            let path = a[0]
+                .as_str()
+                .ok_or_else(|| SchemeError::msg("load: expected a file name"))?
+                .to_string();
             i.load_file(&path)
         }),
     ];
@@ -168,8 +234,17 @@ pub(crate) fn install(i: &mut Interp) {
 /// Check the argument count.
 pub(crate) fn arity(a: &[Value], min: usize, max: usize) -> Result<()> {
     if a.len() < min || a.len() > max {
-        let want = if min == max { format!("{min}") } else if max == usize::MAX { format!("at least {min}") } else { format!("{min} to {max}") };
-        return Err(SchemeError::msg(format!("bad argument count - received {} but expected {want}", a.len())));
+        let want = if min == max {
+            format!("{min}")
+        } else if max == usize::MAX {
+            format!("at least {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(SchemeError::msg(format!(
+            "bad argument count - received {} but expected {want}",
+            a.len()
+        )));
     }
     Ok(())
 }
@@ -184,7 +259,12 @@ pub(crate) fn eq(a: &Value, b: &Value) -> bool {
 }
 
 pub(crate) fn num(v: &Value) -> Result<f64> {
-    v.as_f64().ok_or_else(|| SchemeError::msg(format!("bad argument type - not a number: {}", to_write_string(v))))
+    v.as_f64().ok_or_else(|| {
+        SchemeError::msg(format!(
+            "bad argument type - not a number: {}",
+            to_write_string(v)
+        ))
+    })
 }
 
 fn num1(a: &[Value]) -> Result<f64> {
@@ -201,7 +281,10 @@ pub(crate) fn int(v: &Value) -> Result<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Float(f) if f.fract() == 0.0 => Ok(*f as i64),
-        _ => Err(SchemeError::msg(format!("bad argument type - not an integer: {}", to_write_string(v)))),
+        _ => Err(SchemeError::msg(format!(
+            "bad argument type - not an integer: {}",
+            to_write_string(v)
+        ))),
     }
 }
 
@@ -211,20 +294,31 @@ pub(crate) fn index(v: &Value) -> Result<usize> {
 }
 
 pub(crate) fn list(v: &Value) -> Result<Vec<Value>> {
-    v.list_to_vec().ok_or_else(|| SchemeError::msg(format!("bad argument type - not a list: {}", to_write_string(v))))
+    v.list_to_vec().ok_or_else(|| {
+        SchemeError::msg(format!(
+            "bad argument type - not a list: {}",
+            to_write_string(v)
+        ))
+    })
 }
 
 fn car(v: &Value) -> Result<Value> {
     match v {
         Value::Pair(p) => Ok(p.car.clone()),
-        _ => Err(SchemeError::msg(format!("bad argument type - not a pair: {}", to_write_string(v)))),
+        _ => Err(SchemeError::msg(format!(
+            "bad argument type - not a pair: {}",
+            to_write_string(v)
+        ))),
     }
 }
 
 fn cdr(v: &Value) -> Result<Value> {
     match v {
         Value::Pair(p) => Ok(p.cdr.clone()),
-        _ => Err(SchemeError::msg(format!("bad argument type - not a pair: {}", to_write_string(v)))),
+        _ => Err(SchemeError::msg(format!(
+            "bad argument type - not a pair: {}",
+            to_write_string(v)
+        ))),
     }
 }
 
@@ -238,7 +332,10 @@ fn to_n(v: &Value) -> Result<N> {
     match v {
         Value::Int(i) => Ok(N::I(*i)),
         Value::Float(f) => Ok(N::F(*f)),
-        _ => Err(SchemeError::msg(format!("bad argument type - not a number: {}", to_write_string(v)))),
+        _ => Err(SchemeError::msg(format!(
+            "bad argument type - not a number: {}",
+            to_write_string(v)
+        ))),
     }
 }
 
@@ -256,7 +353,12 @@ fn as_f(n: N) -> f64 {
     }
 }
 
-fn arith(a: &[Value], init: N, iop: fn(i64, i64) -> Option<i64>, fop: fn(f64, f64) -> f64) -> Result<Value> {
+fn arith(
+    a: &[Value],
+    init: N,
+    iop: fn(i64, i64) -> Option<i64>,
+    fop: fn(f64, f64) -> f64,
+) -> Result<Value> {
     let mut acc = init;
     for v in a {
         let x = to_n(v)?;
@@ -289,7 +391,11 @@ fn sub(_: &mut Interp, a: &[Value]) -> Result<Value> {
 
 fn div(_: &mut Interp, a: &[Value]) -> Result<Value> {
     arity(a, 1, usize::MAX)?;
-    let (first, rest) = if a.len() == 1 { (N::I(1), a) } else { (to_n(&a[0])?, &a[1..]) };
+    let (first, rest) = if a.len() == 1 {
+        (N::I(1), a)
+    } else {
+        (to_n(&a[0])?, &a[1..])
+    };
     let mut acc = first;
     for v in rest {
         let x = to_n(v)?;
@@ -308,7 +414,9 @@ fn compare(a: &[Value], ok: fn(std::cmp::Ordering) -> bool) -> Result<Value> {
     for w in a.windows(2) {
         let ord = match (to_n(&w[0])?, to_n(&w[1])?) {
             (N::I(x), N::I(y)) => x.cmp(&y),
-            (x, y) => as_f(x).partial_cmp(&as_f(y)).unwrap_or(std::cmp::Ordering::Less),
+            (x, y) => as_f(x)
+                .partial_cmp(&as_f(y))
+                .unwrap_or(std::cmp::Ordering::Less),
         };
         if !ok(ord) {
             result = false;
@@ -343,13 +451,21 @@ fn extremum(a: &[Value], want_max: bool) -> Result<Value> {
     for v in &a[1..] {
         let x = to_n(v)?;
         inexact |= matches!(x, N::F(_));
-        let better = if want_max { as_f(x) > as_f(best) } else { as_f(x) < as_f(best) };
+        let better = if want_max {
+            as_f(x) > as_f(best)
+        } else {
+            as_f(x) < as_f(best)
+        };
         if better {
             best = x;
         }
     }
     // Scheme: an inexact argument makes the result inexact.
-    Ok(if inexact { Value::Float(as_f(best)) } else { from_n(best) })
+    Ok(if inexact {
+        Value::Float(as_f(best))
+    } else {
+        from_n(best)
+    })
 }
 
 fn max(_: &mut Interp, a: &[Value]) -> Result<Value> {
@@ -361,7 +477,10 @@ fn min(_: &mut Interp, a: &[Value]) -> Result<Value> {
 fn abs(_: &mut Interp, a: &[Value]) -> Result<Value> {
     arity(a, 1, 1)?;
     Ok(match to_n(&a[0])? {
-        N::I(i) => i.checked_abs().map(Value::Int).unwrap_or(Value::Float((i as f64).abs())),
+        N::I(i) => i
+            .checked_abs()
+            .map(Value::Int)
+            .unwrap_or(Value::Float((i as f64).abs())),
         N::F(f) => Value::Float(f.abs()),
     })
 }
@@ -403,7 +522,11 @@ fn round(_: &mut Interp, a: &[Value]) -> Result<Value> {
     // Scheme rounds half to even.
     rounding(a, |x| {
         let r = x.round();
-        if (x - x.trunc()).abs() == 0.5 && r % 2.0 != 0.0 { r - x.signum() } else { r }
+        if (x - x.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
+            r - x.signum()
+        } else {
+            r
+        }
     })
 }
 fn truncate(_: &mut Interp, a: &[Value]) -> Result<Value> {
@@ -412,7 +535,11 @@ fn truncate(_: &mut Interp, a: &[Value]) -> Result<Value> {
 fn sqrt(_: &mut Interp, a: &[Value]) -> Result<Value> {
     let x = num1(a)?;
     let r = x.sqrt();
-    Ok(if matches!(a[0], Value::Int(_)) && r.fract() == 0.0 { Value::Int(r as i64) } else { Value::Float(r) })
+    Ok(if matches!(a[0], Value::Int(_)) && r.fract() == 0.0 {
+        Value::Int(r as i64)
+    } else {
+        Value::Float(r)
+    })
 }
 fn expt(_: &mut Interp, a: &[Value]) -> Result<Value> {
     arity(a, 2, 2)?;
@@ -434,18 +561,30 @@ fn to_exact(_: &mut Interp, a: &[Value]) -> Result<Value> {
 }
 fn add1(_: &mut Interp, a: &[Value]) -> Result<Value> {
     arity(a, 1, 1)?;
-    arith(&[a[0].clone(), Value::Int(1)], N::I(0), i64::checked_add, |x, y| x + y)
+    arith(
+        &[a[0].clone(), Value::Int(1)],
+        N::I(0),
+        i64::checked_add,
+        |x, y| x + y,
+    )
 }
 fn sub1(_: &mut Interp, a: &[Value]) -> Result<Value> {
     arity(a, 1, 1)?;
-    arith(&[Value::Int(1)], to_n(&a[0])?, i64::checked_sub, |x, y| x - y)
+    arith(&[Value::Int(1)], to_n(&a[0])?, i64::checked_sub, |x, y| {
+        x - y
+    })
 }
 
 fn append(_: &mut Interp, a: &[Value]) -> Result<Value> {
-    let Some((last, init)) = a.split_last() else { return Ok(Value::Nil) };
+    let Some((last, init)) = a.split_last() else {
+        return Ok(Value::Nil);
+    };
     let mut acc = last.clone();
     for v in init.iter().rev() {
-        acc = list(v)?.into_iter().rev().fold(acc, |t, x| Value::cons(x, t));
+        acc = list(v)?
+            .into_iter()
+            .rev()
+            .fold(acc, |t, x| Value::cons(x, t));
     }
     Ok(acc)
 }
@@ -489,7 +628,9 @@ fn columns(a: &[Value]) -> Result<Vec<Vec<Value>>> {
     arity(a, 2, usize::MAX)?;
     let lists = a[1..].iter().map(list).collect::<Result<Vec<_>>>()?;
     let n = lists.iter().map(Vec::len).min().unwrap_or(0);
-    Ok((0..n).map(|k| lists.iter().map(|l| l[k].clone()).collect()).collect())
+    Ok((0..n)
+        .map(|k| lists.iter().map(|l| l[k].clone()).collect())
+        .collect())
 }
 
 fn map(i: &mut Interp, a: &[Value]) -> Result<Value> {

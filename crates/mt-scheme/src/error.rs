@@ -48,7 +48,12 @@ impl SchemeError {
     }
 
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        SchemeError { kind, message: message.into(), source_name: None, line: None }
+        SchemeError {
+            kind,
+            message: message.into(),
+            source_name: None,
+            line: None,
+        }
     }
 
     /// Fill in the location unless an inner (more precise) one is already set.

@@ -51,17 +51,51 @@ pub(crate) enum Expr {
 
 /// Extensions whose `(use ...)` is accepted as a no-op: their procedures are built in.
 const KNOWN_EXTENSIONS: &[&str] = &[
-    "regex", "srfi-1", "srfi-13", "srfi-69", "posix", "extras", "data-structures", "irregex",
-    "regex-literals", "files", "utils", "scheme", "chicken",
+    "regex",
+    "srfi-1",
+    "srfi-13",
+    "srfi-69",
+    "posix",
+    "extras",
+    "data-structures",
+    "irregex",
+    "regex-literals",
+    "files",
+    "utils",
+    "scheme",
+    "chicken",
 ];
 
 /// Forms we recognise as syntax but do not support: named in the error.
 const UNSUPPORTED: &[&str] = &[
-    "define-syntax", "let-syntax", "letrec-syntax", "syntax-rules", "do", "let-values",
-    "let*-values", "define-values", "define-record-type", "define-record", "handle-exceptions",
-    "condition-case", "guard", "delay", "delay-force", "make-promise", "parameterize",
-    "fluid-let", "module", "define-inline", "define-constant", "receive", "case-lambda",
-    "call/cc", "call-with-current-continuation", "dynamic-wind", "eval", "with-exception-handler",
+    "define-syntax",
+    "let-syntax",
+    "letrec-syntax",
+    "syntax-rules",
+    "do",
+    "let-values",
+    "let*-values",
+    "define-values",
+    "define-record-type",
+    "define-record",
+    "handle-exceptions",
+    "condition-case",
+    "guard",
+    "delay",
+    "delay-force",
+    "make-promise",
+    "parameterize",
+    "fluid-let",
+    "module",
+    "define-inline",
+    "define-constant",
+    "receive",
+    "case-lambda",
+    "call/cc",
+    "call-with-current-continuation",
+    "dynamic-wind",
+    "eval",
+    "with-exception-handler",
 ];
 
 pub(crate) struct Compiler<'a> {
@@ -74,7 +108,10 @@ fn syntax_err(loc: &Loc, msg: String) -> SchemeError {
 
 impl Compiler<'_> {
     fn loc(&self, d: &Datum) -> Loc {
-        Loc { src: self.src.clone(), line: d.line }
+        Loc {
+            src: self.src.clone(),
+            line: d.line,
+        }
     }
 
     pub fn compile(&self, d: &Datum) -> Result<Expr> {
@@ -95,7 +132,10 @@ impl Compiler<'_> {
                     }
                 }
                 let f = self.compile(&items[0])?;
-                let args = items[1..].iter().map(|a| self.compile(a)).collect::<Result<Vec<_>>>()?;
+                let args = items[1..]
+                    .iter()
+                    .map(|a| self.compile(a))
+                    .collect::<Result<Vec<_>>>()?;
                 Ok(Expr::Call(Box::new(f), args, loc))
             }
         }
@@ -112,44 +152,67 @@ impl Compiler<'_> {
         if items.is_empty() {
             return Ok(Expr::Const(Value::Unspecified));
         }
-        let mut v = items.iter().map(|d| self.compile(d)).collect::<Result<Vec<_>>>()?;
-        Ok(if v.len() == 1 { v.pop().unwrap_or(Expr::Const(Value::Unspecified)) } else { Expr::Begin(v) })
+        let mut v = items
+            .iter()
+            .map(|d| self.compile(d))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(if v.len() == 1 {
+            v.pop().unwrap_or(Expr::Const(Value::Unspecified))
+        } else {
+            Expr::Begin(v)
+        })
     }
 
     fn bindings(&self, d: &Datum, loc: &Loc, form: &str) -> Result<Vec<(Rc<str>, Expr)>> {
         let DatumKind::List(items, None) = &d.kind else {
-            return Err(syntax_err(loc, format!("({form} ...) bindings must be a list")));
+            return Err(syntax_err(
+                loc,
+                format!("({form} ...) bindings must be a list"),
+            ));
         };
         items
             .iter()
             .map(|b| match &b.kind {
                 DatumKind::List(pair, None) if !pair.is_empty() && pair.len() <= 2 => {
-                    let name = pair[0]
-                        .as_symbol()
-                        .ok_or_else(|| syntax_err(loc, format!("({form} ...) binding name is not a symbol")))?;
+                    let name = pair[0].as_symbol().ok_or_else(|| {
+                        syntax_err(loc, format!("({form} ...) binding name is not a symbol"))
+                    })?;
                     let init = match pair.get(1) {
                         Some(e) => self.compile(e)?,
                         None => Expr::Const(Value::Unspecified),
                     };
                     Ok((Rc::from(name), init))
                 }
-                _ => Err(syntax_err(&self.loc(b), format!("({form} ...) malformed binding"))),
+                _ => Err(syntax_err(
+                    &self.loc(b),
+                    format!("({form} ...) malformed binding"),
+                )),
             })
             .collect()
     }
 
-    fn lambda(&self, formals: &Datum, body: &[Datum], name: Option<Rc<str>>, loc: &Loc) -> Result<LambdaDef> {
+    fn lambda(
+        &self,
+        formals: &Datum,
+        body: &[Datum],
+        name: Option<Rc<str>>,
+        loc: &Loc,
+    ) -> Result<LambdaDef> {
         let (params, rest) = match &formals.kind {
             DatumKind::Atom(Value::Symbol(s)) => (Vec::new(), Some(s.clone())),
             DatumKind::List(items, tail) => {
                 let params = items
                     .iter()
-                    .map(|p| p.as_symbol().map(Rc::from).ok_or_else(|| syntax_err(loc, "lambda parameter is not a symbol".into())))
+                    .map(|p| {
+                        p.as_symbol().map(Rc::from).ok_or_else(|| {
+                            syntax_err(loc, "lambda parameter is not a symbol".into())
+                        })
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 let rest = match tail {
-                    Some(t) => Some(Rc::from(
-                        t.as_symbol().ok_or_else(|| syntax_err(loc, "lambda rest parameter is not a symbol".into()))?,
-                    )),
+                    Some(t) => Some(Rc::from(t.as_symbol().ok_or_else(|| {
+                        syntax_err(loc, "lambda rest parameter is not a symbol".into())
+                    })?)),
                     None => None,
                 };
                 (params, rest)
@@ -157,14 +220,22 @@ impl Compiler<'_> {
             _ => return Err(syntax_err(loc, "bad lambda parameter list".into())),
         };
         let body = self.body(body, loc, "lambda")?;
-        Ok(LambdaDef { params, rest, body, name })
+        Ok(LambdaDef {
+            params,
+            rest,
+            body,
+            name,
+        })
     }
 
     fn special(&self, head: &str, items: &[Datum], loc: &Loc) -> Result<Option<Expr>> {
         let argc = items.len() - 1;
         let need = |n: usize| -> Result<()> {
             if argc < n {
-                Err(syntax_err(loc, format!("({head} ...) needs at least {n} argument(s)")))
+                Err(syntax_err(
+                    loc,
+                    format!("({head} ...) needs at least {n} argument(s)"),
+                ))
             } else {
                 Ok(())
             }
@@ -189,7 +260,11 @@ impl Compiler<'_> {
                 Expr::If(
                     Box::new(self.compile(&items[1])?),
                     Box::new(self.compile(&items[2])?),
-                    items.get(3).map(|d| self.compile(d)).transpose()?.map(Box::new),
+                    items
+                        .get(3)
+                        .map(|d| self.compile(d))
+                        .transpose()?
+                        .map(Box::new),
                 )
             }
             "define" => {
@@ -202,18 +277,25 @@ impl Compiler<'_> {
                         };
                         let init = match init {
                             Expr::Lambda(def) if def.name.is_none() => {
-                                let def = Rc::try_unwrap(def).map_err(|_| syntax_err(loc, "internal".into()))?;
-                                Expr::Lambda(Rc::new(LambdaDef { name: Some(name.clone()), ..def }))
+                                let def = Rc::try_unwrap(def)
+                                    .map_err(|_| syntax_err(loc, "internal".into()))?;
+                                Expr::Lambda(Rc::new(LambdaDef {
+                                    name: Some(name.clone()),
+                                    ..def
+                                }))
                             }
                             other => other,
                         };
                         Expr::Define(name.clone(), Box::new(init))
                     }
                     DatumKind::List(sig, tail) if !sig.is_empty() => {
-                        let name: Rc<str> = Rc::from(
-                            sig[0].as_symbol().ok_or_else(|| syntax_err(loc, "(define (NAME ...)) needs a symbol".into()))?,
-                        );
-                        let formals = Datum { line: items[1].line, kind: DatumKind::List(sig[1..].to_vec(), tail.clone()) };
+                        let name: Rc<str> = Rc::from(sig[0].as_symbol().ok_or_else(|| {
+                            syntax_err(loc, "(define (NAME ...)) needs a symbol".into())
+                        })?);
+                        let formals = Datum {
+                            line: items[1].line,
+                            kind: DatumKind::List(sig[1..].to_vec(), tail.clone()),
+                        };
                         let def = self.lambda(&formals, &items[2..], Some(name.clone()), loc)?;
                         Expr::Define(name, Box::new(Expr::Lambda(Rc::new(def))))
                     }
@@ -222,10 +304,19 @@ impl Compiler<'_> {
             }
             "set!" => {
                 if argc != 2 {
-                    return Err(syntax_err(loc, "(set! NAME VALUE) takes 2 arguments".into()));
+                    return Err(syntax_err(
+                        loc,
+                        "(set! NAME VALUE) takes 2 arguments".into(),
+                    ));
                 }
-                let name = items[1].as_symbol().ok_or_else(|| syntax_err(loc, "(set! ...) needs a symbol".into()))?;
-                Expr::Set(Rc::from(name), Box::new(self.compile(&items[2])?), loc.clone())
+                let name = items[1]
+                    .as_symbol()
+                    .ok_or_else(|| syntax_err(loc, "(set! ...) needs a symbol".into()))?;
+                Expr::Set(
+                    Rc::from(name),
+                    Box::new(self.compile(&items[2])?),
+                    loc.clone(),
+                )
             }
             "lambda" => {
                 need(2)?;
@@ -240,10 +331,18 @@ impl Compiler<'_> {
                     let (names, inits): (Vec<_>, Vec<_>) = binds.into_iter().unzip();
                     let body = self.body(&items[3..], loc, "let")?;
                     let name: Rc<str> = Rc::from(name);
-                    let def = LambdaDef { params: names, rest: None, body, name: Some(name.clone()) };
+                    let def = LambdaDef {
+                        params: names,
+                        rest: None,
+                        body,
+                        name: Some(name.clone()),
+                    };
                     Expr::NamedLet(name, inits, Rc::new(def), loc.clone())
                 } else {
-                    Expr::Let(self.bindings(&items[1], loc, "let")?, self.body(&items[2..], loc, "let")?)
+                    Expr::Let(
+                        self.bindings(&items[1], loc, "let")?,
+                        self.body(&items[2..], loc, "let")?,
+                    )
                 }
             }
             "let*" => {
@@ -260,23 +359,36 @@ impl Compiler<'_> {
             }
             "letrec" | "letrec*" => {
                 need(2)?;
-                Expr::Letrec(self.bindings(&items[1], loc, head)?, self.body(&items[2..], loc, head)?)
+                Expr::Letrec(
+                    self.bindings(&items[1], loc, head)?,
+                    self.body(&items[2..], loc, head)?,
+                )
             }
             "cond" => {
                 let mut clauses = Vec::new();
                 for c in &items[1..] {
                     let DatumKind::List(parts, None) = &c.kind else {
-                        return Err(syntax_err(&self.loc(c), "(cond ...) clause must be a list".into()));
+                        return Err(syntax_err(
+                            &self.loc(c),
+                            "(cond ...) clause must be a list".into(),
+                        ));
                     };
                     if parts.is_empty() {
                         return Err(syntax_err(&self.loc(c), "empty (cond ...) clause".into()));
                     }
-                    let test = if parts[0].as_symbol() == Some("else") { None } else { Some(self.compile(&parts[0])?) };
+                    let test = if parts[0].as_symbol() == Some("else") {
+                        None
+                    } else {
+                        Some(self.compile(&parts[0])?)
+                    };
                     let arrow = parts.len() == 3 && parts[1].as_symbol() == Some("=>");
                     let body = if arrow {
                         vec![self.compile(&parts[2])?]
                     } else {
-                        parts[1..].iter().map(|d| self.compile(d)).collect::<Result<Vec<_>>>()?
+                        parts[1..]
+                            .iter()
+                            .map(|d| self.compile(d))
+                            .collect::<Result<Vec<_>>>()?
                     };
                     clauses.push(CondClause { test, body, arrow });
                 }
@@ -289,25 +401,44 @@ impl Compiler<'_> {
                 let mut else_body = None;
                 for c in &items[2..] {
                     let DatumKind::List(parts, None) = &c.kind else {
-                        return Err(syntax_err(&self.loc(c), "(case ...) clause must be a list".into()));
+                        return Err(syntax_err(
+                            &self.loc(c),
+                            "(case ...) clause must be a list".into(),
+                        ));
                     };
                     if parts.is_empty() {
                         return Err(syntax_err(&self.loc(c), "empty (case ...) clause".into()));
                     }
-                    let body = parts[1..].iter().map(|d| self.compile(d)).collect::<Result<Vec<_>>>()?;
+                    let body = parts[1..]
+                        .iter()
+                        .map(|d| self.compile(d))
+                        .collect::<Result<Vec<_>>>()?;
                     if parts[0].as_symbol() == Some("else") {
                         else_body = Some(body);
                     } else {
                         let DatumKind::List(data, None) = &parts[0].kind else {
-                            return Err(syntax_err(&self.loc(c), "(case ...) clause needs a list of data".into()));
+                            return Err(syntax_err(
+                                &self.loc(c),
+                                "(case ...) clause needs a list of data".into(),
+                            ));
                         };
                         clauses.push((data.iter().map(|d| d.to_value()).collect(), body));
                     }
                 }
                 Expr::Case(Box::new(key), clauses, else_body)
             }
-            "and" => Expr::And(items[1..].iter().map(|d| self.compile(d)).collect::<Result<_>>()?),
-            "or" => Expr::Or(items[1..].iter().map(|d| self.compile(d)).collect::<Result<_>>()?),
+            "and" => Expr::And(
+                items[1..]
+                    .iter()
+                    .map(|d| self.compile(d))
+                    .collect::<Result<_>>()?,
+            ),
+            "or" => Expr::Or(
+                items[1..]
+                    .iter()
+                    .map(|d| self.compile(d))
+                    .collect::<Result<_>>()?,
+            ),
             "when" | "unless" => {
                 need(1)?;
                 let test = self.compile(&items[1])?;
@@ -315,14 +446,21 @@ impl Compiler<'_> {
                 if head == "when" {
                     Expr::If(Box::new(test), Box::new(body), None)
                 } else {
-                    Expr::If(Box::new(test), Box::new(Expr::Const(Value::Unspecified)), Some(Box::new(body)))
+                    Expr::If(
+                        Box::new(test),
+                        Box::new(Expr::Const(Value::Unspecified)),
+                        Some(Box::new(body)),
+                    )
                 }
             }
             "use" | "import" | "require-extension" | "require-library" => {
                 for ext in &items[1..] {
                     let name = ext.as_symbol().unwrap_or("?");
                     if !KNOWN_EXTENSIONS.contains(&name) {
-                        return Err(syntax_err(loc, format!("unsupported extension ({head} {name})")));
+                        return Err(syntax_err(
+                            loc,
+                            format!("unsupported extension ({head} {name})"),
+                        ));
                     }
                 }
                 Expr::Const(Value::Unspecified)
@@ -344,10 +482,8 @@ impl Compiler<'_> {
         };
         let loc = self.loc(d);
         if let Some(h) = items.first().and_then(|h| h.as_symbol()) {
-            if h == "unquote" && items.len() == 2 && tail.is_none() {
-                if depth == 1 {
-                    return self.compile(&items[1]);
-                }
+            if h == "unquote" && items.len() == 2 && tail.is_none() && depth == 1 {
+                return self.compile(&items[1]);
             }
             if h == "quasiquote" || h == "unquote" {
                 // Nested quasiquote levels are kept literally (rare; no corpus use).

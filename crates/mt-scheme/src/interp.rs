@@ -59,7 +59,20 @@ impl Interp {
     /// A fresh interpreter with the standard procedures and the Megatest builtins that
     /// need no host state.
     pub fn new() -> Interp {
-        let mut i = Interp { globals: HashMap::new(), output: String::new(), depth: 0, max_depth: DEFAULT_MAX_DEPTH, stack_base: 0, max_stack: DEFAULT_MAX_STACK_BYTES, steps: 0, max_steps: None, site: CallSite { source: Rc::from(""), line: 0 } };
+        let mut i = Interp {
+            globals: HashMap::new(),
+            output: String::new(),
+            depth: 0,
+            max_depth: DEFAULT_MAX_DEPTH,
+            stack_base: 0,
+            max_stack: DEFAULT_MAX_STACK_BYTES,
+            steps: 0,
+            max_steps: None,
+            site: CallSite {
+                source: Rc::from(""),
+                line: 0,
+            },
+        };
         crate::builtins::install(&mut i);
         crate::strings::install(&mut i);
         crate::megatest::install(&mut i);
@@ -85,14 +98,21 @@ impl Interp {
     fn too_deep(&mut self) -> Option<SchemeError> {
         self.steps += 1;
         if self.max_steps.is_some_and(|m| self.steps > m) {
-            return Some(SchemeError::new(ErrorKind::Runtime, "evaluation step limit exceeded"));
+            return Some(SchemeError::new(
+                ErrorKind::Runtime,
+                "evaluation step limit exceeded",
+            ));
         }
         let used = self.stack_base.saturating_sub(stack_probe());
         if self.depth > self.max_depth || used > self.max_stack {
             self.depth = 0;
             return Some(SchemeError::new(
                 ErrorKind::DepthLimit,
-                format!("recursion too deep (limit {} levels / {} KiB of stack)", self.max_depth, self.max_stack / 1024),
+                format!(
+                    "recursion too deep (limit {} levels / {} KiB of stack)",
+                    self.max_depth,
+                    self.max_stack / 1024
+                ),
             ));
         }
         None
@@ -104,8 +124,12 @@ impl Interp {
         F: Fn(&[Value]) -> Result<Value> + 'static,
     {
         let b: Box<HostFn> = Box::new(f);
-        let p = Primitive { name: Rc::from(name), kind: PrimKind::Host(b) };
-        self.globals.insert(Rc::from(name), Value::Primitive(Rc::new(p)));
+        let p = Primitive {
+            name: Rc::from(name),
+            kind: PrimKind::Host(b),
+        };
+        self.globals
+            .insert(Rc::from(name), Value::Primitive(Rc::new(p)));
     }
 
     /// As [`Interp::define_native`], but the procedure also receives the call site, so it
@@ -115,13 +139,21 @@ impl Interp {
         F: Fn(&[Value], &CallSite) -> Result<Value> + 'static,
     {
         let b: Box<HostFnAt> = Box::new(f);
-        let p = Primitive { name: Rc::from(name), kind: PrimKind::HostAt(b) };
-        self.globals.insert(Rc::from(name), Value::Primitive(Rc::new(p)));
+        let p = Primitive {
+            name: Rc::from(name),
+            kind: PrimKind::HostAt(b),
+        };
+        self.globals
+            .insert(Rc::from(name), Value::Primitive(Rc::new(p)));
     }
 
     pub(crate) fn define_builtin(&mut self, name: &str, f: crate::value::BuiltinFn) {
-        let p = Primitive { name: Rc::from(name), kind: PrimKind::Builtin(f) };
-        self.globals.insert(Rc::from(name), Value::Primitive(Rc::new(p)));
+        let p = Primitive {
+            name: Rc::from(name),
+            kind: PrimKind::Builtin(f),
+        };
+        self.globals
+            .insert(Rc::from(name), Value::Primitive(Rc::new(p)));
     }
 
     /// Bind (or rebind) a global variable.
@@ -150,7 +182,12 @@ impl Interp {
 
     /// As [`Interp::eval_str`], with line numbers shifted by `line_offset` (for text that
     /// starts in the middle of a file, e.g. a config line).
-    pub fn eval_str_with_line_offset(&mut self, source_name: &str, text: &str, line_offset: u32) -> Result<Value> {
+    pub fn eval_str_with_line_offset(
+        &mut self,
+        source_name: &str,
+        text: &str,
+        line_offset: u32,
+    ) -> Result<Value> {
         let data = read_all(source_name, text, line_offset + 1)?;
         let src: Rc<str> = Rc::from(source_name);
         let compiler = Compiler { src: &src };
@@ -191,7 +228,8 @@ impl Interp {
             cur = &f.parent;
         }
         self.globals.get(name).cloned().ok_or_else(|| {
-            SchemeError::new(ErrorKind::Unbound, format!("unbound variable {name}")).at(&loc.src, loc.line)
+            SchemeError::new(ErrorKind::Unbound, format!("unbound variable {name}"))
+                .at(&loc.src, loc.line)
         })
     }
 
@@ -211,8 +249,11 @@ impl Interp {
                 *slot = value;
                 Ok(())
             }
-            None => Err(SchemeError::new(ErrorKind::Unbound, format!("set! of unbound variable {name}"))
-                .at(&loc.src, loc.line)),
+            None => Err(SchemeError::new(
+                ErrorKind::Unbound,
+                format!("set! of unbound variable {name}"),
+            )
+            .at(&loc.src, loc.line)),
         }
     }
 
@@ -283,19 +324,31 @@ impl Interp {
                     }
                 };
             }
-            Expr::Lambda(def) => Value::Closure(Rc::new(Closure { def: def.clone(), env: env.clone() })),
+            Expr::Lambda(def) => Value::Closure(Rc::new(Closure {
+                def: def.clone(),
+                env: env.clone(),
+            })),
             Expr::Begin(body) => return self.eval_body_tail(body, env),
             Expr::Let(binds, body) => {
                 let mut vars = Vec::with_capacity(binds.len());
                 for (n, init) in binds {
                     vars.push((n.clone(), self.eval(init, env)?));
                 }
-                let new_env = Some(Rc::new(Frame { vars: RefCell::new(vars), parent: env.clone() }));
+                let new_env = Some(Rc::new(Frame {
+                    vars: RefCell::new(vars),
+                    parent: env.clone(),
+                }));
                 return self.eval_body_tail(body, &new_env);
             }
             Expr::Letrec(binds, body) => {
-                let vars = binds.iter().map(|(n, _)| (n.clone(), Value::Unspecified)).collect();
-                let new_env = Some(Rc::new(Frame { vars: RefCell::new(vars), parent: env.clone() }));
+                let vars = binds
+                    .iter()
+                    .map(|(n, _)| (n.clone(), Value::Unspecified))
+                    .collect();
+                let new_env = Some(Rc::new(Frame {
+                    vars: RefCell::new(vars),
+                    parent: env.clone(),
+                }));
                 for (n, init) in binds {
                     let v = self.eval(init, &new_env)?;
                     self.define(n, v, &new_env);
@@ -307,10 +360,19 @@ impl Interp {
                 for i in inits {
                     args.push(self.eval(i, env)?);
                 }
-                let frame = Rc::new(Frame { vars: RefCell::new(Vec::new()), parent: env.clone() });
+                let frame = Rc::new(Frame {
+                    vars: RefCell::new(Vec::new()),
+                    parent: env.clone(),
+                });
                 let loop_env = Some(frame.clone());
-                let clo = Rc::new(Closure { def: def.clone(), env: loop_env });
-                frame.vars.borrow_mut().push((name.clone(), Value::Closure(clo.clone())));
+                let clo = Rc::new(Closure {
+                    def: def.clone(),
+                    env: loop_env,
+                });
+                frame
+                    .vars
+                    .borrow_mut()
+                    .push((name.clone(), Value::Closure(clo.clone())));
                 return Ok(Tail::Call(clo, args));
             }
             Expr::Cond(clauses, loc) => {
@@ -345,7 +407,9 @@ impl Interp {
                 }
             }
             Expr::And(items) => {
-                let Some((last, init)) = items.split_last() else { return Ok(Tail::Value(Value::Bool(true))) };
+                let Some((last, init)) = items.split_last() else {
+                    return Ok(Tail::Value(Value::Bool(true)));
+                };
                 for i in init {
                     let v = self.eval(i, env)?;
                     if !v.is_true() {
@@ -355,7 +419,9 @@ impl Interp {
                 return self.eval_tail(last, env);
             }
             Expr::Or(items) => {
-                let Some((last, init)) = items.split_last() else { return Ok(Tail::Value(Value::Bool(false))) };
+                let Some((last, init)) = items.split_last() else {
+                    return Ok(Tail::Value(Value::Bool(false)));
+                };
                 for i in init {
                     let v = self.eval(i, env)?;
                     if v.is_true() {
@@ -380,7 +446,10 @@ impl Interp {
                 let items = head.list_to_vec().ok_or_else(|| {
                     SchemeError::msg("unquote-splicing of a non-list").at(&loc.src, loc.line)
                 })?;
-                items.into_iter().rev().fold(tail, |acc, v| Value::cons(v, acc))
+                items
+                    .into_iter()
+                    .rev()
+                    .fold(tail, |acc, v| Value::cons(v, acc))
             }
         };
         Ok(Tail::Value(v))
@@ -404,7 +473,10 @@ impl Interp {
                 };
                 r.map(Tail::Value).map_err(|e| {
                     let e = if e.line.is_none() && matches!(e.kind, ErrorKind::Runtime) {
-                        SchemeError { message: format!("({}) {}", p.name, e.message), ..e }
+                        SchemeError {
+                            message: format!("({}) {}", p.name, e.message),
+                            ..e
+                        }
                     } else {
                         e
                     };
@@ -427,7 +499,10 @@ impl Interp {
         if let Some(r) = &def.rest {
             vars.push((r.clone(), Value::list(rest)));
         }
-        Ok(Some(Rc::new(Frame { vars: RefCell::new(vars), parent: env.clone() })))
+        Ok(Some(Rc::new(Frame {
+            vars: RefCell::new(vars),
+            parent: env.clone(),
+        })))
     }
 
     fn run_closure(&mut self, mut c: Rc<Closure>, mut args: Vec<Value>) -> Result<Value> {

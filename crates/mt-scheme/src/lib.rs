@@ -19,6 +19,6 @@ pub use interp::{Interp, DEFAULT_MAX_DEPTH};
 pub use megatest::{host_name, nice_path};
 pub use reader::{parse_number, read_all, Datum, DatumKind};
 pub use value::{
-    equal, eqv, format_float, CallSite, HostFnAt, to_display_string, to_write_string, Closure, HostFn, Pair,
-    Primitive, SRegex, Value,
+    equal, eqv, format_float, to_display_string, to_write_string, CallSite, Closure, HostFn,
+    HostFnAt, Pair, Primitive, SRegex, Value,
 };

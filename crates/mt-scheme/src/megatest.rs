@@ -34,13 +34,22 @@ pub(crate) fn install(i: &mut Interp) {
             arity(a, 1, 2)?;
             let path = string(&a[0])?;
             let parents = a.get(1).is_some_and(Value::is_true);
-            let r = if parents { std::fs::create_dir_all(path) } else { std::fs::create_dir(path) };
+            let r = if parents {
+                std::fs::create_dir_all(path)
+            } else {
+                std::fs::create_dir(path)
+            };
             match r {
                 Ok(()) => Ok(Value::str(path)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && Path::new(path).is_dir() => {
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::AlreadyExists
+                        && Path::new(path).is_dir() =>
+                {
                     Ok(Value::str(path))
                 }
-                Err(e) => Err(SchemeError::msg(format!("cannot create directory \"{path}\": {e}"))),
+                Err(e) => Err(SchemeError::msg(format!(
+                    "cannot create directory \"{path}\": {e}"
+                ))),
             }
         }),
         ("nice-path", |_, a| {
@@ -53,7 +62,9 @@ pub(crate) fn install(i: &mut Interp) {
         }),
         ("common:get-num-cpus", |_, a| {
             arity(a, 0, 1)?;
-            let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+            let n = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1);
             Ok(Value::Int(n as i64))
         }),
         ("current-seconds", |_, a| {
@@ -67,12 +78,20 @@ pub(crate) fn install(i: &mut Interp) {
         ("file-exists?", |_, a| {
             arity(a, 1, 1)?;
             let p = string(&a[0])?;
-            Ok(if Path::new(p).exists() { Value::str(p) } else { Value::Bool(false) })
+            Ok(if Path::new(p).exists() {
+                Value::str(p)
+            } else {
+                Value::Bool(false)
+            })
         }),
         ("directory-exists?", |_, a| {
             arity(a, 1, 1)?;
             let p = string(&a[0])?;
-            Ok(if Path::new(p).is_dir() { Value::str(p) } else { Value::Bool(false) })
+            Ok(if Path::new(p).is_dir() {
+                Value::str(p)
+            } else {
+                Value::Bool(false)
+            })
         }),
         ("current-directory", |_, a| {
             arity(a, 0, 0)?;
@@ -97,13 +116,17 @@ pub(crate) fn install(i: &mut Interp) {
 
 fn getenv(_: &mut Interp, a: &[Value]) -> Result<Value> {
     arity(a, 1, 1)?;
-    Ok(std::env::var(string(&a[0])?).map(|v| Value::str(&v)).unwrap_or(Value::Bool(false)))
+    Ok(std::env::var(string(&a[0])?)
+        .map(|v| Value::str(&v))
+        .unwrap_or(Value::Bool(false)))
 }
 
 /// `set_var` panics on these; turn them into Scheme errors instead.
 fn check_env_name(name: &str) -> Result<()> {
     if name.is_empty() || name.contains('=') || name.contains('\0') {
-        return Err(SchemeError::msg(format!("invalid environment variable name \"{name}\"")));
+        return Err(SchemeError::msg(format!(
+            "invalid environment variable name \"{name}\""
+        )));
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use crate::value::{SRegex, Value};
 use std::rc::Rc;
 
 /// Nesting deeper than this is refused (keeps hostile input from overflowing the stack).
-const MAX_NESTING: usize = 512;
+const MAX_NESTING: usize = 200;
 
 /// One datum as read, with the line it started on.
 #[derive(Debug, Clone)]
@@ -37,7 +37,10 @@ impl Datum {
             DatumKind::Atom(v) => v.clone(),
             DatumKind::List(items, tail) => {
                 let end = tail.as_ref().map(|t| t.to_value()).unwrap_or(Value::Nil);
-                items.iter().rev().fold(end, |acc, d| Value::cons(d.to_value(), acc))
+                items
+                    .iter()
+                    .rev()
+                    .fold(end, |acc, d| Value::cons(d.to_value(), acc))
             }
         }
     }
@@ -45,7 +48,13 @@ impl Datum {
 
 /// Read every datum in `text`. `first_line` is the number of the first line (1 normally).
 pub fn read_all(source_name: &str, text: &str, first_line: u32) -> Result<Vec<Datum>> {
-    let mut r = Reader { src: text.as_bytes(), text, pos: 0, line: first_line, name: source_name };
+    let mut r = Reader {
+        src: text.as_bytes(),
+        text,
+        pos: 0,
+        line: first_line,
+        name: source_name,
+    };
     let mut out = Vec::new();
     loop {
         r.skip_atmosphere()?;
@@ -144,11 +153,17 @@ impl<'a> Reader<'a> {
         let Some(c) = self.peek() else {
             return Err(self.err("unexpected end of input"));
         };
-        let atom = |v: Value| Ok(Some(Datum { line, kind: DatumKind::Atom(v) }));
+        let atom = |v: Value| {
+            Ok(Some(Datum {
+                line,
+                kind: DatumKind::Atom(v),
+            }))
+        };
         match c {
             b'(' | b'[' => {
                 self.bump();
-                self.read_list(line, if c == b'(' { b')' } else { b']' }, depth).map(Some)
+                self.read_list(line, if c == b'(' { b')' } else { b']' }, depth)
+                    .map(Some)
             }
             b')' | b']' => Err(self.err("unexpected ')'")),
             b'\'' | b'`' | b',' => {
@@ -166,7 +181,13 @@ impl<'a> Reader<'a> {
                 Ok(Some(Datum {
                     line,
                     kind: DatumKind::List(
-                        vec![Datum { line, kind: DatumKind::Atom(Value::sym(name)) }, inner],
+                        vec![
+                            Datum {
+                                line,
+                                kind: DatumKind::Atom(Value::sym(name)),
+                            },
+                            inner,
+                        ],
                         None,
                     ),
                 }))
@@ -199,18 +220,24 @@ impl<'a> Reader<'a> {
             self.skip_atmosphere()?;
             match self.peek() {
                 None => {
-                    return Err(SchemeError::new(ErrorKind::Read, "unbalanced parentheses: list not closed")
-                        .at(self.name, line))
+                    return Err(SchemeError::new(
+                        ErrorKind::Read,
+                        "unbalanced parentheses: list not closed",
+                    )
+                    .at(self.name, line))
                 }
                 Some(c) if c == b')' || c == b']' => {
                     if c != close {
                         return Err(self.err("mismatched closing bracket"));
                     }
                     self.bump();
-                    return Ok(Datum { line, kind: DatumKind::List(items, tail) });
+                    return Ok(Datum {
+                        line,
+                        kind: DatumKind::List(items, tail),
+                    });
                 }
                 Some(b'.')
-                    if self.src.get(self.pos + 1).map_or(true, |c| is_delimiter(*c))
+                    if self.src.get(self.pos + 1).is_none_or(|c| is_delimiter(*c))
                         && !items.is_empty() =>
                 {
                     self.bump();
@@ -302,7 +329,12 @@ impl<'a> Reader<'a> {
     }
 
     fn read_hash(&mut self, line: u32, depth: usize) -> Result<Option<Datum>> {
-        let atom = |v: Value| Ok(Some(Datum { line, kind: DatumKind::Atom(v) }));
+        let atom = |v: Value| {
+            Ok(Some(Datum {
+                line,
+                kind: DatumKind::Atom(v),
+            }))
+        };
         let next = self.src.get(self.pos + 1).copied();
         match next {
             Some(b';') => {
@@ -317,7 +349,12 @@ impl<'a> Reader<'a> {
                 let src = format!("/{body}/{flags}");
                 atom(Value::Regex(Rc::new(SRegex::new(&body, &flags, Some(src)))))
             }
-            Some(b'r') if self.src.get(self.pos + 2).is_some_and(|c| !c.is_ascii_alphanumeric()) => {
+            Some(b'r')
+                if self
+                    .src
+                    .get(self.pos + 2)
+                    .is_some_and(|c| !c.is_ascii_alphanumeric()) =>
+            {
                 self.pos += 2;
                 let open = self.bump().unwrap_or(b'/');
                 let close = match open {
@@ -336,9 +373,14 @@ impl<'a> Reader<'a> {
                 self.pos += 2;
                 let start = self.pos;
                 // First char is always taken, then the rest of a name like `space`.
-                let first = self.text[start..].chars().next().ok_or_else(|| self.err("bad character literal"))?;
+                let first = self.text[start..]
+                    .chars()
+                    .next()
+                    .ok_or_else(|| self.err("bad character literal"))?;
                 self.pos += first.len_utf8();
-                while self.peek().is_some_and(|c| c.is_ascii_alphanumeric()) && first.is_ascii_alphabetic() {
+                while self.peek().is_some_and(|c| c.is_ascii_alphanumeric())
+                    && first.is_ascii_alphabetic()
+                {
                     self.pos += 1;
                 }
                 let name = &self.text[start..self.pos];
@@ -353,18 +395,20 @@ impl<'a> Reader<'a> {
                 };
                 atom(Value::Char(ch))
             }
-            Some(b'(') => {
-                Err(self.err("vectors #(...) are not supported"))
-            }
+            Some(b'(') => Err(self.err("vectors #(...) are not supported")),
             _ => {
                 let tok = self.read_token();
                 match tok {
                     "#t" | "#true" => atom(Value::Bool(true)),
                     "#f" | "#false" => atom(Value::Bool(false)),
-                    t if t.starts_with("#:") && t.len() > 2 => atom(Value::Keyword(Rc::from(&t[2..]))),
-                    t if t.starts_with("#x") || t.starts_with("#X") => i64::from_str_radix(&t[2..], 16)
-                        .map(Value::Int)
-                        .map_or_else(|_| Err(self.err(format!("bad number {t}"))), atom),
+                    t if t.starts_with("#:") && t.len() > 2 => {
+                        atom(Value::Keyword(Rc::from(&t[2..])))
+                    }
+                    t if t.starts_with("#x") || t.starts_with("#X") => {
+                        i64::from_str_radix(&t[2..], 16)
+                            .map(Value::Int)
+                            .map_or_else(|_| Err(self.err(format!("bad number {t}"))), atom)
+                    }
                     t if t.starts_with("#b") => i64::from_str_radix(&t[2..], 2)
                         .map(Value::Int)
                         .map_or_else(|_| Err(self.err(format!("bad number {t}"))), atom),
@@ -388,8 +432,10 @@ impl<'a> Reader<'a> {
         loop {
             match self.bump() {
                 None => {
-                    return Err(SchemeError::new(ErrorKind::Read, "unterminated regex literal")
-                        .at(self.name, start_line))
+                    return Err(
+                        SchemeError::new(ErrorKind::Read, "unterminated regex literal")
+                            .at(self.name, start_line),
+                    )
                 }
                 Some(b'\\') => {
                     self.bump();
@@ -441,10 +487,16 @@ pub fn parse_number(tok: &str) -> Option<Value> {
         if b == 0 {
             return None;
         }
-        return Some(if a % b == 0 { Value::Int(a / b) } else { Value::Float(a as f64 / b as f64) });
+        return Some(if a % b == 0 {
+            Value::Int(a / b)
+        } else {
+            Value::Float(a as f64 / b as f64)
+        });
     }
     // Only plain decimal syntax: Rust would also accept "inf"/"nan".
-    if tok.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+    if tok
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
         && tok.bytes().any(|c| c.is_ascii_digit())
     {
         return tok.parse::<f64>().ok().map(Value::Float);

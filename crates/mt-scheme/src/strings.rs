@@ -16,8 +16,14 @@ pub(crate) fn install(i: &mut Interp) {
             }
             Ok(Value::str(&s))
         }),
-        ("conc", |_, a| Ok(Value::str(&a.iter().map(to_display_string).collect::<String>()))),
-        ("->string", |_, a| arity(a, 1, 1).map(|_| Value::str(&to_display_string(&a[0])))),
+        ("conc", |_, a| {
+            Ok(Value::str(
+                &a.iter().map(to_display_string).collect::<String>(),
+            ))
+        }),
+        ("->string", |_, a| {
+            arity(a, 1, 1).map(|_| Value::str(&to_display_string(&a[0])))
+        }),
         ("string-length", |_, a| {
             arity(a, 1, 1)?;
             Ok(Value::Int(string(&a[0])?.chars().count() as i64))
@@ -37,16 +43,26 @@ pub(crate) fn install(i: &mut Interp) {
         ("string>?", |_, a| str_cmp(a, |x, y| x > y)),
         ("string<=?", |_, a| str_cmp(a, |x, y| x <= y)),
         ("string>=?", |_, a| str_cmp(a, |x, y| x >= y)),
-        ("string-ci=?", |_, a| str_cmp(a, |x, y| x.eq_ignore_ascii_case(y))),
-        ("string-null?", |_, a| arity(a, 1, 1).and_then(|_| Ok(Value::Bool(string(&a[0])?.is_empty())))),
-        ("string-upcase", |_, a| arity(a, 1, 1).and_then(|_| Ok(Value::str(&string(&a[0])?.to_uppercase())))),
-        ("string-downcase", |_, a| arity(a, 1, 1).and_then(|_| Ok(Value::str(&string(&a[0])?.to_lowercase())))),
+        ("string-ci=?", |_, a| {
+            str_cmp(a, |x, y| x.eq_ignore_ascii_case(y))
+        }),
+        ("string-null?", |_, a| {
+            arity(a, 1, 1).and_then(|_| Ok(Value::Bool(string(&a[0])?.is_empty())))
+        }),
+        ("string-upcase", |_, a| {
+            arity(a, 1, 1).and_then(|_| Ok(Value::str(&string(&a[0])?.to_uppercase())))
+        }),
+        ("string-downcase", |_, a| {
+            arity(a, 1, 1).and_then(|_| Ok(Value::str(&string(&a[0])?.to_lowercase())))
+        }),
         ("string->number", |_, a| {
             arity(a, 1, 2)?;
             let s = string(&a[0])?;
             let radix = a.get(1).map(index).transpose()?.unwrap_or(10);
             Ok(if radix == 10 {
-                parse_number(s.trim_end()).filter(|_| !s.is_empty()).unwrap_or(Value::Bool(false))
+                parse_number(s.trim_end())
+                    .filter(|_| !s.is_empty())
+                    .unwrap_or(Value::Bool(false))
             } else {
                 u32::try_from(radix)
                     .ok()
@@ -64,20 +80,30 @@ pub(crate) fn install(i: &mut Interp) {
                 (Value::Int(i), 8) => Ok(Value::str(&format!("{i:o}"))),
                 (Value::Int(i), 2) => Ok(Value::str(&format!("{i:b}"))),
                 (Value::Float(f), _) => Ok(Value::str(&format_float(*f))),
-                (v, _) => Err(SchemeError::msg(format!("bad argument type - not a number: {}", to_write_string(v)))),
+                (v, _) => Err(SchemeError::msg(format!(
+                    "bad argument type - not a number: {}",
+                    to_write_string(v)
+                ))),
             }
         }),
-        ("string->symbol", |_, a| arity(a, 1, 1).and_then(|_| Ok(Value::Symbol(Rc::from(string(&a[0])?))))),
+        ("string->symbol", |_, a| {
+            arity(a, 1, 1).and_then(|_| Ok(Value::Symbol(Rc::from(string(&a[0])?))))
+        }),
         ("symbol->string", |_, a| {
             arity(a, 1, 1)?;
             match &a[0] {
                 Value::Symbol(s) => Ok(Value::Str(s.clone())),
-                v => Err(SchemeError::msg(format!("bad argument type - not a symbol: {}", to_write_string(v)))),
+                v => Err(SchemeError::msg(format!(
+                    "bad argument type - not a symbol: {}",
+                    to_write_string(v)
+                ))),
             }
         }),
         ("string->list", |_, a| {
             arity(a, 1, 1)?;
-            Ok(Value::list(string(&a[0])?.chars().map(Value::Char).collect::<Vec<_>>()))
+            Ok(Value::list(
+                string(&a[0])?.chars().map(Value::Char).collect::<Vec<_>>(),
+            ))
         }),
         ("list->string", |_, a| {
             arity(a, 1, 1)?;
@@ -85,7 +111,12 @@ pub(crate) fn install(i: &mut Interp) {
             for c in list(&a[0])? {
                 match c {
                     Value::Char(c) => s.push(c),
-                    v => return Err(SchemeError::msg(format!("not a char: {}", to_write_string(&v)))),
+                    v => {
+                        return Err(SchemeError::msg(format!(
+                            "not a char: {}",
+                            to_write_string(&v)
+                        )))
+                    }
                 }
             }
             Ok(Value::str(&s))
@@ -95,7 +126,12 @@ pub(crate) fn install(i: &mut Interp) {
             for c in a {
                 match c {
                     Value::Char(c) => s.push(*c),
-                    v => return Err(SchemeError::msg(format!("not a char: {}", to_write_string(v)))),
+                    v => {
+                        return Err(SchemeError::msg(format!(
+                            "not a char: {}",
+                            to_write_string(v)
+                        )))
+                    }
                 }
             }
             Ok(Value::str(&s))
@@ -104,13 +140,19 @@ pub(crate) fn install(i: &mut Interp) {
         ("string-intersperse", |_, a| {
             arity(a, 1, 2)?;
             let sep = a.get(1).map(string).transpose()?.unwrap_or(" ");
-            let parts = list(&a[0])?.iter().map(|v| string(v).map(str::to_string)).collect::<Result<Vec<_>>>()?;
+            let parts = list(&a[0])?
+                .iter()
+                .map(|v| string(v).map(str::to_string))
+                .collect::<Result<Vec<_>>>()?;
             Ok(Value::str(&parts.join(sep)))
         }),
         ("string-join", |_, a| {
             arity(a, 1, 2)?;
             let sep = a.get(1).map(string).transpose()?.unwrap_or(" ");
-            let parts = list(&a[0])?.iter().map(|v| string(v).map(str::to_string)).collect::<Result<Vec<_>>>()?;
+            let parts = list(&a[0])?
+                .iter()
+                .map(|v| string(v).map(str::to_string))
+                .collect::<Result<Vec<_>>>()?;
             Ok(Value::str(&parts.join(sep)))
         }),
         ("string-prefix?", |_, a| {
@@ -124,11 +166,19 @@ pub(crate) fn install(i: &mut Interp) {
         ("string-contains", |_, a| {
             arity(a, 2, 2)?;
             let (h, n) = (string(&a[0])?, string(&a[1])?);
-            Ok(h.find(n).map(|b| Value::Int(h[..b].chars().count() as i64)).unwrap_or(Value::Bool(false)))
+            Ok(h.find(n)
+                .map(|b| Value::Int(h[..b].chars().count() as i64))
+                .unwrap_or(Value::Bool(false)))
         }),
-        ("string-trim", |_, a| arity(a, 1, 1).and_then(|_| Ok(Value::str(string(&a[0])?.trim_start())))),
-        ("string-trim-right", |_, a| arity(a, 1, 1).and_then(|_| Ok(Value::str(string(&a[0])?.trim_end())))),
-        ("string-trim-both", |_, a| arity(a, 1, 1).and_then(|_| Ok(Value::str(string(&a[0])?.trim())))),
+        ("string-trim", |_, a| {
+            arity(a, 1, 1).and_then(|_| Ok(Value::str(string(&a[0])?.trim_start())))
+        }),
+        ("string-trim-right", |_, a| {
+            arity(a, 1, 1).and_then(|_| Ok(Value::str(string(&a[0])?.trim_end())))
+        }),
+        ("string-trim-both", |_, a| {
+            arity(a, 1, 1).and_then(|_| Ok(Value::str(string(&a[0])?.trim())))
+        }),
         ("regexp", regexp),
         ("irregex", regexp),
         ("string-search", |_, a| {
@@ -136,16 +186,24 @@ pub(crate) fn install(i: &mut Interp) {
             let re = to_regex(&a[0])?;
             let s = string(&a[1])?;
             let start = a.get(2).map(index).transpose()?.unwrap_or(0);
-            let start = s.char_indices().nth(start).map(|(b, _)| b).unwrap_or(s.len());
+            let start = s
+                .char_indices()
+                .nth(start)
+                .map(|(b, _)| b)
+                .unwrap_or(s.len());
             let r = re.regex()?;
-            Ok(r.captures_at(s, start).map(|c| captures_list(&c)).unwrap_or(Value::Bool(false)))
+            Ok(r.captures_at(s, start)
+                .map(|c| captures_list(&c))
+                .unwrap_or(Value::Bool(false)))
         }),
         ("string-match", |_, a| {
             arity(a, 2, 2)?;
             let re = to_regex(&a[0])?;
             let s = string(&a[1])?;
             let r = re.anchored()?;
-            Ok(r.captures(s).map(|c| captures_list(&c)).unwrap_or(Value::Bool(false)))
+            Ok(r.captures(s)
+                .map(|c| captures_list(&c))
+                .unwrap_or(Value::Bool(false)))
         }),
         ("string-substitute", string_substitute),
     ];
@@ -155,7 +213,12 @@ pub(crate) fn install(i: &mut Interp) {
 }
 
 pub(crate) fn string(v: &Value) -> Result<&str> {
-    v.as_str().ok_or_else(|| SchemeError::msg(format!("bad argument type - not a string: {}", to_write_string(v))))
+    v.as_str().ok_or_else(|| {
+        SchemeError::msg(format!(
+            "bad argument type - not a string: {}",
+            to_write_string(v)
+        ))
+    })
 }
 
 fn str_cmp(a: &[Value], f: fn(&str, &str) -> bool) -> Result<Value> {
@@ -175,8 +238,11 @@ fn string_split(_: &mut Interp, a: &[Value]) -> Result<Value> {
     let s = string(&a[0])?;
     let delims = a.get(1).map(string).transpose()?.unwrap_or(" \t\n");
     let keep = a.get(2).is_some_and(Value::is_true);
-    let parts: Vec<Value> =
-        s.split(|c| delims.contains(c)).filter(|p| keep || !p.is_empty()).map(Value::str).collect();
+    let parts: Vec<Value> = s
+        .split(|c| delims.contains(c))
+        .filter(|p| keep || !p.is_empty())
+        .map(Value::str)
+        .collect();
     Ok(Value::list(parts))
 }
 
@@ -216,14 +282,22 @@ fn to_regex(v: &Value) -> Result<Rc<SRegex>> {
             }
             Ok(Rc::new(re))
         }
-        v => Err(SchemeError::msg(format!("bad argument type - not a regex: {}", to_write_string(v)))),
+        v => Err(SchemeError::msg(format!(
+            "bad argument type - not a regex: {}",
+            to_write_string(v)
+        ))),
     }
 }
 
 /// The whole match then each group; a group that did not take part is `#f`.
 fn captures_list(c: &regex::Captures<'_>) -> Value {
     Value::list(
-        c.iter().map(|m| m.map(|m| Value::str(m.as_str())).unwrap_or(Value::Bool(false))).collect::<Vec<_>>(),
+        c.iter()
+            .map(|m| {
+                m.map(|m| Value::str(m.as_str()))
+                    .unwrap_or(Value::Bool(false))
+            })
+            .collect::<Vec<_>>(),
     )
 }
 
@@ -264,6 +338,10 @@ fn string_substitute(_: &mut Interp, a: &[Value]) -> Result<Value> {
         }
     }
     let r = re.regex()?;
-    let out = if all { r.replace_all(s, rep.as_str()) } else { r.replace(s, rep.as_str()) };
+    let out = if all {
+        r.replace_all(s, rep.as_str())
+    } else {
+        r.replace(s, rep.as_str())
+    };
     Ok(Value::str(&out))
 }

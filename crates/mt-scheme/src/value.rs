@@ -71,10 +71,19 @@ impl SRegex {
             prefix.push('x');
         }
         let translated = translate_irregex(body);
-        let pattern =
-            if prefix.is_empty() { translated } else { format!("(?{prefix}){translated}") };
+        let pattern = if prefix.is_empty() {
+            translated
+        } else {
+            format!("(?{prefix}){translated}")
+        };
         let compiled = regex::Regex::new(&pattern).map_err(|e| e.to_string());
-        SRegex { pattern, source, caseless, compiled, anchored: OnceCell::new() }
+        SRegex {
+            pattern,
+            source,
+            caseless,
+            compiled,
+            anchored: OnceCell::new(),
+        }
     }
 
     /// The pattern in Rust `regex` syntax (flags as an inline prefix).
@@ -84,7 +93,9 @@ impl SRegex {
 
     /// The compiled regex, or the compile error message.
     pub fn regex(&self) -> Result<&regex::Regex> {
-        self.compiled.as_ref().map_err(|e| SchemeError::msg(format!("invalid regex: {e}")))
+        self.compiled
+            .as_ref()
+            .map_err(|e| SchemeError::msg(format!("invalid regex: {e}")))
     }
 
     /// The compile error, if the pattern is not valid.
@@ -133,13 +144,24 @@ pub struct Pair {
 }
 
 impl Drop for Pair {
-    // Long lists would otherwise be freed recursively along the cdr chain.
+    // Long or deeply nested lists would otherwise be freed recursively and could
+    // overflow the stack; unlink them with an explicit worklist instead.
     fn drop(&mut self) {
-        let mut next = std::mem::replace(&mut self.cdr, Value::Nil);
-        while let Value::Pair(rc) = next {
-            match Rc::try_unwrap(rc) {
-                Ok(mut p) => next = std::mem::replace(&mut p.cdr, Value::Nil),
-                Err(_) => break,
+        let mut work: Vec<Value> = Vec::new();
+        for v in [std::mem::take(&mut self.car), std::mem::take(&mut self.cdr)] {
+            if matches!(v, Value::Pair(_)) {
+                work.push(v);
+            }
+        }
+        while let Some(v) = work.pop() {
+            if let Value::Pair(rc) = v {
+                if let Ok(mut p) = Rc::try_unwrap(rc) {
+                    for c in [std::mem::take(&mut p.car), std::mem::take(&mut p.cdr)] {
+                        if matches!(c, Value::Pair(_)) {
+                            work.push(c);
+                        }
+                    }
+                }
             }
         }
     }
@@ -188,7 +210,10 @@ impl Value {
     where
         I::IntoIter: DoubleEndedIterator,
     {
-        items.into_iter().rev().fold(Value::Nil, |acc, v| Value::cons(v, acc))
+        items
+            .into_iter()
+            .rev()
+            .fold(Value::Nil, |acc, v| Value::cons(v, acc))
     }
     /// Only `#f` is false.
     pub fn is_true(&self) -> bool {
@@ -259,7 +284,11 @@ pub fn format_float(f: f64) -> String {
         return "+nan.0".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+inf.0".into() } else { "-inf.0".into() };
+        return if f > 0.0 {
+            "+inf.0".into()
+        } else {
+            "-inf.0".into()
+        };
     }
     let s = format!("{f}");
     if s.contains('.') || s.contains('e') {
@@ -283,7 +312,18 @@ pub fn to_write_string(v: &Value) -> String {
     s
 }
 
+/// Nesting beyond this is printed as `...` (keeps deep car-nesting off the stack).
+const MAX_RENDER_DEPTH: usize = 1000;
+
 fn render(v: &Value, write: bool, out: &mut String) {
+    render_at(v, write, out, 0)
+}
+
+fn render_at(v: &Value, write: bool, out: &mut String, depth: usize) {
+    if depth > MAX_RENDER_DEPTH {
+        out.push_str("...");
+        return;
+    }
     match v {
         Value::Nil => out.push_str("()"),
         Value::Unspecified => {
@@ -344,13 +384,13 @@ fn render(v: &Value, write: bool, out: &mut String) {
                             out.push(' ');
                         }
                         first = false;
-                        render(&p.car, write, out);
+                        render_at(&p.car, write, out, depth + 1);
                         cur = &p.cdr;
                     }
                     Value::Nil => break,
                     other => {
                         out.push_str(" . ");
-                        render(other, write, out);
+                        render_at(other, write, out, depth + 1);
                         break;
                     }
                 }
@@ -364,7 +404,11 @@ fn render(v: &Value, write: bool, out: &mut String) {
             let _ = write!(out, "#<procedure ({})>", p.name);
         }
         Value::Regex(r) => {
-            let _ = write!(out, "#<regexp {}>", r.source.as_deref().unwrap_or(&r.pattern));
+            let _ = write!(
+                out,
+                "#<regexp {}>",
+                r.source.as_deref().unwrap_or(&r.pattern)
+            );
         }
     }
 }
@@ -389,12 +433,22 @@ pub fn eqv(a: &Value, b: &Value) -> bool {
 
 /// `equal?`: structural equality.
 pub fn equal(a: &Value, b: &Value) -> bool {
+    equal_at(a, b, 0)
+}
+
+/// Structures nested deeper than this compare by identity (keeps the stack bounded).
+const MAX_EQUAL_DEPTH: usize = 1000;
+
+fn equal_at(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > MAX_EQUAL_DEPTH {
+        return eqv(a, b);
+    }
     let (mut a, mut b) = (a, b);
     loop {
         match (a, b) {
             (Value::Str(x), Value::Str(y)) => return x == y,
             (Value::Pair(x), Value::Pair(y)) => {
-                if !equal(&x.car, &y.car) {
+                if !equal_at(&x.car, &y.car, depth + 1) {
                     return false;
                 }
                 a = &x.cdr;

@@ -5,7 +5,9 @@ use mt_scheme::{to_display_string, ErrorKind, Interp, Value};
 
 fn eval(src: &str) -> Result<String, String> {
     let mut i = Interp::new();
-    i.eval_str("test.scm", src).map(|v| to_display_string(&v)).map_err(|e| e.to_string())
+    i.eval_str("test.scm", src)
+        .map(|v| to_display_string(&v))
+        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -137,46 +139,87 @@ fn values_of_forms() {
             other => failures.push(format!("{src}\n  want {want:?}\n  got  {other:?}")),
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn errors_name_source_line_and_form() {
     let cases: &[(&str, &str)] = &[
         ("(+ 1 2)\n\n(foo 3)", "unbound variable foo at test.scm:3"),
-        ("(car 5)", "(car) bad argument type - not a pair: 5 at test.scm:1"),
-        ("(define (f x) x)\n(f 1 2)", "bad argument count - received 2 but expected 1 in call to f at test.scm:2"),
+        (
+            "(car 5)",
+            "(car) bad argument type - not a pair: 5 at test.scm:1",
+        ),
+        (
+            "(define (f x) x)\n(f 1 2)",
+            "bad argument count - received 2 but expected 1 in call to f at test.scm:2",
+        ),
         ("(+ 1 \"a\")", "not a number"),
         ("(1 2)", "call of non-procedure: 1 at test.scm:1"),
-        ("(+ 1 2", "unbalanced parentheses: list not closed at test.scm:1"),
+        (
+            "(+ 1 2",
+            "unbalanced parentheses: list not closed at test.scm:1",
+        ),
         ("\n)", "unexpected ')' at test.scm:2"),
         ("\"abc", "unterminated string at test.scm:1"),
-        ("(do ((i 0 (+ i 1))) ((= i 3)) i)", "unsupported form (do ...) at test.scm:1"),
-        ("(use trace)", "unsupported extension (use trace) at test.scm:1"),
+        (
+            "(do ((i 0 (+ i 1))) ((= i 3)) i)",
+            "unsupported form (do ...) at test.scm:1",
+        ),
+        (
+            "(use trace)",
+            "unsupported extension (use trace) at test.scm:1",
+        ),
         ("(let ((x)) x", "unbalanced"),
         ("(if)", "(if ...) takes 2 or 3 arguments at test.scm:1"),
         ("#(1 2)", "vectors"),
         ("(string-search (regexp \"(\") \"x\")", "invalid regex"),
-        ("(define (loop n) (+ 1 (loop n))) (loop 1)", "recursion too deep"),
-        ("(define (loop n) (+ 1 (loop n)))\n(loop 1)", "at test.scm:1"),
-        ("(hook:first-error \"x\")", "unbound variable hook:first-error at test.scm:1"),
+        (
+            "(define (loop n) (+ 1 (loop n))) (loop 1)",
+            "recursion too deep",
+        ),
+        (
+            "(define (loop n) (+ 1 (loop n)))\n(loop 1)",
+            "at test.scm:1",
+        ),
+        (
+            "(hook:first-error \"x\")",
+            "unbound variable hook:first-error at test.scm:1",
+        ),
         ("#|never closed", "unterminated block comment at test.scm:1"),
     ];
     let mut failures = Vec::new();
     for (src, want) in cases {
         match eval(src) {
             Err(msg) if msg.contains(want) => {}
-            other => failures.push(format!("{src}\n  want error containing {want:?}\n  got {other:?}")),
+            other => failures.push(format!(
+                "{src}\n  want error containing {want:?}\n  got {other:?}"
+            )),
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn line_offset_shifts_reported_lines() {
     let mut i = Interp::new();
-    let e = i.eval_str_with_line_offset("megatest.config", "(+ 1\n nosuch)", 41).unwrap_err();
-    assert_eq!(e.to_string(), "unbound variable nosuch at megatest.config:43");
+    let e = i
+        .eval_str_with_line_offset("megatest.config", "(+ 1\n nosuch)", 41)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unbound variable nosuch at megatest.config:43"
+    );
     assert_eq!(e.kind, ErrorKind::Unbound);
 }
 
@@ -197,15 +240,34 @@ fn host_natives_capture_state_and_globals_work() {
     let s2 = seen.clone();
     i.define_native("args:get-arg", move |a| {
         s2.borrow_mut().push(to_display_string(&a[0]));
-        Ok(if a[0].as_str() == Some("-target") { Value::str("ubuntu/x86") } else { Value::Bool(false) })
+        Ok(if a[0].as_str() == Some("-target") {
+            Value::str("ubuntu/x86")
+        } else {
+            Value::Bool(false)
+        })
     });
     i.set_global("*toppath*", Value::str("/area"));
-    let v = i.eval_str("cfg", "(conc (args:get-arg \"-target\") \":\" (args:get-arg \"-x\") \":\" *toppath*)").unwrap();
+    let v = i
+        .eval_str(
+            "cfg",
+            "(conc (args:get-arg \"-target\") \":\" (args:get-arg \"-x\") \":\" *toppath*)",
+        )
+        .unwrap();
     assert_eq!(to_display_string(&v), "ubuntu/x86:#f:/area");
-    assert_eq!(*seen.borrow(), vec!["-target".to_string(), "-x".to_string()]);
-    let v = i.eval_str("cfg", "(or *toppath* (get-environment-variable \"MT_RUN_AREA_HOME\"))").unwrap();
+    assert_eq!(
+        *seen.borrow(),
+        vec!["-target".to_string(), "-x".to_string()]
+    );
+    let v = i
+        .eval_str(
+            "cfg",
+            "(or *toppath* (get-environment-variable \"MT_RUN_AREA_HOME\"))",
+        )
+        .unwrap();
     assert_eq!(to_display_string(&v), "/area");
-    i.define_native("fails", |_| Err(mt_scheme::SchemeError::msg("host said no")));
+    i.define_native("fails", |_| {
+        Err(mt_scheme::SchemeError::msg("host said no"))
+    });
     let e = i.eval_str("cfg", "\n(fails)").unwrap_err();
     assert_eq!(e.to_string(), "(fails) host said no at cfg:2");
 }
@@ -213,7 +275,11 @@ fn host_natives_capture_state_and_globals_work() {
 #[test]
 fn output_is_captured() {
     let mut i = Interp::new();
-    i.eval_str("x", "(display \"a\") (display 1) (newline) (print \"b\" 2 #f) (write \"q\")").unwrap();
+    i.eval_str(
+        "x",
+        "(display \"a\") (display 1) (newline) (print \"b\" 2 #f) (write \"q\")",
+    )
+    .unwrap();
     assert_eq!(i.take_output(), "a1\nb2#f\n\"q\"");
     assert_eq!(i.take_output(), "");
 }
@@ -224,28 +290,49 @@ fn create_directory_and_paths() {
     let deep = tmp.path().join("a/b/c");
     let deep_s = deep.to_string_lossy().to_string();
     let mut i = Interp::new();
-    let v = i.eval_str("x", &format!("(create-directory \"{deep_s}\" #t)")).unwrap();
+    let v = i
+        .eval_str("x", &format!("(create-directory \"{deep_s}\" #t)"))
+        .unwrap();
     assert_eq!(to_display_string(&v), deep_s);
     assert!(deep.is_dir());
     // Existing directory: still returns the path.
-    let v = i.eval_str("x", &format!("(create-directory \"{deep_s}\")")).unwrap();
+    let v = i
+        .eval_str("x", &format!("(create-directory \"{deep_s}\")"))
+        .unwrap();
     assert_eq!(to_display_string(&v), deep_s);
     // Without #t the parents must exist.
     let missing = tmp.path().join("x/y");
-    assert!(i.eval_str("x", &format!("(create-directory \"{}\")", missing.display())).is_err());
-    let v = i.eval_str("x", &format!("(file-exists? \"{deep_s}\")")).unwrap();
+    assert!(i
+        .eval_str(
+            "x",
+            &format!("(create-directory \"{}\")", missing.display())
+        )
+        .is_err());
+    let v = i
+        .eval_str("x", &format!("(file-exists? \"{deep_s}\")"))
+        .unwrap();
     assert_eq!(to_display_string(&v), deep_s);
     let v = i.eval_str("x", "(nice-path \"/a/b/../c/./d\")").unwrap();
     assert_eq!(to_display_string(&v), "/a/c/d");
-    let v = i.eval_str("x", &format!("(create-directory (nice-path \"{}/p/../q\") #t)", tmp.path().display())).unwrap();
+    let v = i
+        .eval_str(
+            "x",
+            &format!(
+                "(create-directory (nice-path \"{}/p/../q\") #t)",
+                tmp.path().display()
+            ),
+        )
+        .unwrap();
     assert_eq!(to_display_string(&v), format!("{}/q", tmp.path().display()));
     let v = i.eval_str("x", "(string? (get-host-name))").unwrap();
     assert_eq!(to_display_string(&v), "#t");
     let v = i.eval_str("x", "(> (current-seconds) 1500000000)").unwrap();
     assert_eq!(to_display_string(&v), "#t");
-    i.eval_str("x", "(setenv \"MT_SCHEME_SETENV_T\" \"v1\")").unwrap();
+    i.eval_str("x", "(setenv \"MT_SCHEME_SETENV_T\" \"v1\")")
+        .unwrap();
     assert_eq!(std::env::var("MT_SCHEME_SETENV_T").as_deref(), Ok("v1"));
-    i.eval_str("x", "(unsetenv \"MT_SCHEME_SETENV_T\")").unwrap();
+    i.eval_str("x", "(unsetenv \"MT_SCHEME_SETENV_T\")")
+        .unwrap();
     assert!(std::env::var("MT_SCHEME_SETENV_T").is_err());
 }
 
@@ -253,12 +340,16 @@ fn create_directory_and_paths() {
 fn regex_literals_keep_source_and_flags() {
     let mut i = Interp::new();
     let v = i.eval_str("x", "#/err\\d+/i").unwrap();
-    let Value::Regex(r) = v else { panic!("not a regex") };
+    let Value::Regex(r) = v else {
+        panic!("not a regex")
+    };
     assert_eq!(r.source.as_deref(), Some("/err\\d+/i"));
     assert!(r.caseless);
     assert!(r.regex().unwrap().is_match("ERR42"));
     let v = i.eval_str("x", "(regexp \"x\")").unwrap();
-    let Value::Regex(r) = v else { panic!("not a regex") };
+    let Value::Regex(r) = v else {
+        panic!("not a regex")
+    };
     assert_eq!(r.source, None);
 }
 
@@ -269,8 +360,14 @@ fn deep_recursion_is_an_error_not_a_crash_on_small_stacks() {
         .stack_size(2 * 1024 * 1024)
         .spawn(|| {
             let mut i = Interp::new();
-            let r1 = i.eval_str("x", "(define (f n) (if (= n 0) 0 (+ 1 (f (- n 1))))) (f 100000)");
-            let r2 = i.eval_str("x", "(define (g n) (map (lambda (x) (g x)) (list n))) (g 1)");
+            let r1 = i.eval_str(
+                "x",
+                "(define (f n) (if (= n 0) 0 (+ 1 (f (- n 1))))) (f 100000)",
+            );
+            let r2 = i.eval_str(
+                "x",
+                "(define (g n) (map (lambda (x) (g x)) (list n))) (g 1)",
+            );
             let r3 = i.eval_str("x", "(f 40)").map(|v| to_display_string(&v));
             (r1.is_err(), r2.is_err(), r3)
         })

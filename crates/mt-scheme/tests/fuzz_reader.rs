@@ -54,7 +54,7 @@ fn mutate(rng: &mut XorShift, seed: &str) -> String {
             }
             _ => {
                 let at = rng.below(s.len() + 1);
-                s.splice(at..at, std::iter::repeat(b'(').take(rng.below(700)));
+                s.splice(at..at, std::iter::repeat_n(b'(', rng.below(700)));
             }
         }
     }
@@ -71,7 +71,12 @@ fn reader_and_evaluator_never_panic() {
     }
     for _ in 0..1000 {
         let n = rng.below(40);
-        inputs.push((0..n).map(|_| TOKENS[rng.below(TOKENS.len())]).collect::<Vec<_>>().join(""));
+        inputs.push(
+            (0..n)
+                .map(|_| TOKENS[rng.below(TOKENS.len())])
+                .collect::<Vec<_>>()
+                .join(""),
+        );
     }
     inputs.push("(".repeat(100_000));
     inputs.push("'".repeat(100_000));
@@ -86,4 +91,15 @@ fn reader_and_evaluator_never_panic() {
         }
         let _ = i.eval_str("fuzz", text);
     }
+}
+
+#[test]
+fn deep_runtime_structures_drop_and_print() {
+    let mut i = Interp::new();
+    let src = "(define deep (let loop ((n 0) (x '())) (if (< n 200000) (loop (+ n 1) (list x 1)) x)))
+               (define long (let loop ((n 0) (x '())) (if (< n 200000) (loop (+ n 1) (cons n x)) x)))
+               (list (string-length (conc deep)) (length long) (equal? deep deep))";
+    let v = i.eval_str("deep", src).unwrap();
+    assert!(mt_scheme::to_display_string(&v).starts_with('('));
+    drop(i);
 }
