@@ -7,32 +7,159 @@ use std::collections::{HashMap, HashSet};
 
 /// Options that take a value.
 pub const VALUE_OPTIONS: &[&str] = &[
-    "-target", "-reqtarg", "-testpatt", "-runname", ":runname", "-state", ":state", "-status",
-    ":status", ":category", ":variable", ":value", ":expected", ":tol", ":units", "--modepatt",
-    "-tagexpr", "-itempatt", "-runtests", "-rerun", "-set-state-status", "-set-run-status",
-    "-list-runs", "-test-files", "-dumpmode", "-section", "-var", "-since", "-fields", "-sort",
-    "-start-dir", "-contour", "-sync-to", "-setvars", "-server", "-transport", "-log", "-ping",
-    "-debug", "-config", "-append-config", "-env2file", "-envcap", "-envdelta", "-refdb2dat",
-    "-o", "-archive", "-src-target", "-src-runname", "-diff-email", "-diff-html",
-    "-extract-ods", "-pathmod", "-create-test", "-execute", "-recover-test", "-logpro",
-    "-override-timeout", "-target-db", "-source-db", "-step", "-runstep", "-setlog",
-    "-set-toplog", "-m", "-load", "-days", "-rename-run", "-to", "-port", "-run-id",
-    "-prefix-target", "-junit", "-area-name", "-launcher", "-html-dir", "-archive-disk",
+    "-target",
+    "-reqtarg",
+    "-testpatt",
+    "-runname",
+    ":runname",
+    "-state",
+    ":state",
+    "-status",
+    ":status",
+    ":category",
+    ":variable",
+    ":value",
+    ":expected",
+    ":tol",
+    ":units",
+    "--modepatt",
+    "-tagexpr",
+    "-itempatt",
+    "-runtests",
+    "-rerun",
+    "-set-state-status",
+    "-set-run-status",
+    "-list-runs",
+    "-test-files",
+    "-dumpmode",
+    "-section",
+    "-var",
+    "-since",
+    "-fields",
+    "-sort",
+    "-start-dir",
+    "-contour",
+    "-sync-to",
+    "-setvars",
+    "-server",
+    "-transport",
+    "-log",
+    "-ping",
+    "-debug",
+    "-config",
+    "-append-config",
+    "-env2file",
+    "-envcap",
+    "-envdelta",
+    "-refdb2dat",
+    "-o",
+    "-archive",
+    "-src-target",
+    "-src-runname",
+    "-diff-email",
+    "-diff-html",
+    "-extract-ods",
+    "-pathmod",
+    "-create-test",
+    "-execute",
+    "-recover-test",
+    "-logpro",
+    "-override-timeout",
+    "-target-db",
+    "-source-db",
+    "-step",
+    "-runstep",
+    "-setlog",
+    "-set-toplog",
+    "-m",
+    "-load",
+    "-days",
+    "-rename-run",
+    "-to",
+    "-port",
+    "-run-id",
+    "-prefix-target",
+    "-junit",
+    "-area-name",
+    "-launcher",
+    "-html-dir",
+    "-archive-disk",
+    "-area-dir",
+    "-keys",
+    "-disk",
+    "-linktree",
+    "-description",
+    "-waiton",
+    "-priority",
+    "-ezstep",
+    "-item",
 ];
 
 /// Options that take no value.
 pub const SWITCHES: &[&str] = &[
-    "-h", "-help", "--help", "-manual", "-version", "--version", "-run", "-runall",
-    "-remove-runs", "-rerun-clean", "-rerun-all", "-force", "-preclean", "-lock", "-unlock",
-    "-get-run-status", "-run-wait", "-clean-cache", "-no-cache", "-show-keys", "-showkeys",
-    "-test-paths", "-list-disks", "-list-targets", "-list-db-targets", "-show-config",
-    "-show-runconfig", "-show-cmdinfo", "-rebuild-db", "-cleanup-db", "-import-megatest.db",
-    "-sync-to-megatest.db", "-update-meta", "-list-servers", "-kill-servers", "-repl",
-    "-mark-incompletes", "-test-status", "-set-values", "-load-test-data", "-summarize-items",
-    "-generate-html", "-xterm", "-logging", "-v", "-q", "-gui", "-daemonize", "-local",
-    "-rollup", "-cache-db", "-use-db-cache", "-prepend-contour", "-diff-rep",
-    "-create-megatest-area", "-convert-to-norm", "-convert-to-old", "-pgsync", "-kill-runs",
-    "--json", "-json", "-quiet", "-y",
+    "-h",
+    "-help",
+    "--help",
+    "-manual",
+    "-version",
+    "--version",
+    "-run",
+    "-runall",
+    "-remove-runs",
+    "-rerun-clean",
+    "-rerun-all",
+    "-force",
+    "-preclean",
+    "-lock",
+    "-unlock",
+    "-get-run-status",
+    "-run-wait",
+    "-clean-cache",
+    "-no-cache",
+    "-show-keys",
+    "-showkeys",
+    "-test-paths",
+    "-list-disks",
+    "-list-targets",
+    "-list-db-targets",
+    "-show-config",
+    "-show-runconfig",
+    "-show-cmdinfo",
+    "-rebuild-db",
+    "-cleanup-db",
+    "-import-megatest.db",
+    "-sync-to-megatest.db",
+    "-update-meta",
+    "-list-servers",
+    "-kill-servers",
+    "-repl",
+    "-mark-incompletes",
+    "-test-status",
+    "-set-values",
+    "-load-test-data",
+    "-summarize-items",
+    "-generate-html",
+    "-xterm",
+    "-logging",
+    "-v",
+    "-q",
+    "-gui",
+    "-daemonize",
+    "-local",
+    "-rollup",
+    "-cache-db",
+    "-use-db-cache",
+    "-prepend-contour",
+    "-diff-rep",
+    "-create-megatest-area",
+    "-convert-to-norm",
+    "-convert-to-old",
+    "-pgsync",
+    "-kill-runs",
+    "--json",
+    "-json",
+    "-quiet",
+    "-y",
 ];
 
 #[derive(Debug, Default, Clone)]
@@ -65,11 +192,15 @@ impl Args {
         let mut it = raw.into_iter();
         while let Some(tok) = it.next() {
             if VALUE_OPTIONS.contains(&tok.as_str()) {
-                let v = it.next().ok_or_else(|| ArgError::MissingValue(tok.clone()))?;
+                let v = it
+                    .next()
+                    .ok_or_else(|| ArgError::MissingValue(tok.clone()))?;
                 a.values.insert(tok, v);
             } else if SWITCHES.contains(&tok.as_str()) {
                 a.switches.insert(tok);
-            } else if tok.starts_with('-') && tok.len() > 1 && a.remaining.is_empty()
+            } else if tok.starts_with('-')
+                && tok.len() > 1
+                && a.remaining.is_empty()
                 && !a.takes_remaining()
             {
                 return Err(ArgError::Unknown(tok));
@@ -152,9 +283,15 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(p("-target").unwrap_err(), ArgError::MissingValue("-target".into()));
+        assert_eq!(
+            p("-target").unwrap_err(),
+            ArgError::MissingValue("-target".into())
+        );
         assert_eq!(p("-bogus").unwrap_err(), ArgError::Unknown("-bogus".into()));
-        assert_eq!(p("-run stray").unwrap_err(), ArgError::Stray("stray".into()));
+        assert_eq!(
+            p("-run stray").unwrap_err(),
+            ArgError::Stray("stray".into())
+        );
     }
 
     #[test]

@@ -57,5 +57,27 @@ General
   -h, -help, --help         this text
   -version                  print the version
 
+Archive (needs -target, -runname, -testpatt; [archive-disks] NAME /dir in megatest.config)
+  -archive save             archive each selected test's run directory (tar, or bup when
+                            [archive] bup names an installed program)
+  -archive save-remove      archive, then remove the run directory (state ARCHIVED)
+  -archive keep-html        as save-remove but keep *.html files
+  -archive restore          put archived run directories back, state as before archiving
+  -archive-disk DIR         archive to DIR instead of the [archive-disks] entries
+
+Environment and maintenance
+  -envcap CTX [DBFILE]      save the environment as context CTX (default envdat.db)
+  -envdelta A-B [DBFILE]    changes from context A to B (-dumpmode bash|csh|config|ini, -o FILE)
+  -clean-cache              remove cached configs of -target/-runname in the link tree
+  -cleanup-db, -rebuild-db  delete deleted/orphaned runs and tests, then VACUUM
+
+Getting started (prompts only on a terminal; otherwise flags or defaults)
+  -create-megatest-area     new area: -area-dir DIR (default -area-name or .), -keys K1/K2
+                            (required), -target V1/V2, -disk DIR, -linktree DIR,
+                            -launcher CMD, -area-name NAME, -y (use a non-empty directory)
+  -create-test NAME         new tests/NAME: -ezstep \"STEP COMMAND\" (repeat; required),
+                            -description TEXT, -waiton \"T1 T2\", -priority N,
+                            -item \"VAR v1 v2\" (repeat), -y (overwrite)
+
 Documentation: docs/manual.md in the source tree.
 ";

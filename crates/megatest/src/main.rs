@@ -74,7 +74,11 @@ fn dispatch(a: &Args) -> Result<i32, CliError> {
     }
     if let Some(enc) = a.get("-execute") {
         let flag = Arc::new(AtomicBool::new(false));
-        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
+        for sig in [
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGHUP,
+        ] {
             let _ = signal_hook::flag::register(sig, flag.clone());
         }
         return mt_runner::execute(enc, flag).map_err(|e| CliError::new(1, e.to_string()));

@@ -5,7 +5,15 @@ mod common;
 
 use common::{shared_area, text, Area};
 
-const RUN: &[&str] = &["-run", "-target", "linux/1.0", "-runname", "accept1", "-testpatt", "%"];
+const RUN: &[&str] = &[
+    "-run",
+    "-target",
+    "linux/1.0",
+    "-runname",
+    "accept1",
+    "-testpatt",
+    "%",
+];
 
 /// Every record of EXPECTED.md: (test, item, state, status).
 const EXPECTED: &[(&str, &str, &str, &str)] = &[
@@ -53,7 +61,9 @@ fn interval(s: &str) -> (f64, f64) {
 
 #[test]
 fn basic_area_matches_expected() {
-    let Some(src) = shared_area("basic") else { return };
+    let Some(src) = shared_area("basic") else {
+        return;
+    };
     let a = Area::copy_of(&src);
     let started = std::time::Instant::now();
     let out = a.mt(RUN);
@@ -63,7 +73,11 @@ fn basic_area_matches_expected() {
     // One run with the keys of the target.
     let (os, rel): (String, String) = a
         .db()
-        .query_row("SELECT OS, RELEASE FROM runs WHERE runname='accept1'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT OS, RELEASE FROM runs WHERE runname='accept1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!((os.as_str(), rel.as_str()), ("linux", "1.0"));
 
@@ -74,12 +88,22 @@ fn basic_area_matches_expected() {
             wrong.push(format!("{t}/{i}: want {st}/{ss}, got {got:?}"));
         }
     }
-    assert!(wrong.is_empty(), "records differ from EXPECTED.md:\n{}\n{}", wrong.join("\n"), text(&out));
+    assert!(
+        wrong.is_empty(),
+        "records differ from EXPECTED.md:\n{}\n{}",
+        wrong.join("\n"),
+        text(&out)
+    );
     let n: i64 = a.count("SELECT count(*) FROM tests WHERE state != 'DELETED'");
-    assert_eq!(n, i64::try_from(EXPECTED.len()).unwrap(), "no extra records");
+    assert_eq!(
+        n,
+        i64::try_from(EXPECTED.len()).unwrap(),
+        "no extra records"
+    );
 
     // setup's ezstep output.
-    let prep = std::fs::read_to_string(a.dir.join("runs/linux/1.0/accept1/setup/prep.out")).unwrap();
+    let prep =
+        std::fs::read_to_string(a.dir.join("runs/linux/1.0/accept1/setup/prep.out")).unwrap();
     assert_eq!(prep.trim(), "setup for linux/1.0 says hello");
 
     // measure: test_data rows with case-insensitive statuses and units kept.
@@ -102,18 +126,32 @@ fn basic_area_matches_expected() {
     );
 
     // skipper never ran its step.
-    assert!(!a.dir.join("runs/linux/1.0/accept1/skipper/ran.txt").exists());
+    assert!(!a
+        .dir
+        .join("runs/linux/1.0/accept1/skipper/ran.txt")
+        .exists());
     assert!(a.count("SELECT count(*) FROM test_steps s JOIN tests t ON t.id=s.test_id WHERE t.testname='skipper'") == 0);
 
     // triggered: the trigger wrote its line naming the test, COMPLETED and PASS.
     let tl = std::fs::read_to_string(a.dir.join("trigger.log")).unwrap();
-    let line = tl.lines().find(|l| l.starts_with("triggered")).expect("a triggered line");
-    assert!(line.contains("triggered") && line.contains("COMPLETED") && line.contains("PASS"), "{line}");
-    assert!(line.split_whitespace().any(|w| w.ends_with("/triggered")), "names the test: {line}");
+    let line = tl
+        .lines()
+        .find(|l| l.starts_with("triggered"))
+        .expect("a triggered line");
+    assert!(
+        line.contains("triggered") && line.contains("COMPLETED") && line.contains("PASS"),
+        "{line}"
+    );
+    assert!(
+        line.split_whitespace().any(|w| w.ends_with("/triggered")),
+        "names the test: {line}"
+    );
 
     // serial: one item at a time.
     let mut iv: Vec<(f64, f64)> = (1..=3)
-        .map(|i| interval(&std::fs::read_to_string(a.dir.join(format!("serial-times/{i}"))).unwrap()))
+        .map(|i| {
+            interval(&std::fs::read_to_string(a.dir.join(format!("serial-times/{i}"))).unwrap())
+        })
         .collect();
     iv.sort_by(|x, y| x.0.partial_cmp(&y.0).unwrap());
     for w in iv.windows(2) {
@@ -149,10 +187,17 @@ fn basic_area_matches_expected() {
         if *st == "NOT_STARTED" || *t == "skipper" {
             continue;
         }
-        let tail = if i.is_empty() { (*t).to_string() } else { format!("{t}/{i}") };
+        let tail = if i.is_empty() {
+            (*t).to_string()
+        } else {
+            format!("{t}/{i}")
+        };
         let link = a.dir.join("links/linux/1.0/accept1").join(&tail);
         assert!(link.exists(), "missing link {}", link.display());
-        assert!(a.dir.join("runs/linux/1.0/accept1").join(&tail).is_dir(), "missing run dir {tail}");
+        assert!(
+            a.dir.join("runs/linux/1.0/accept1").join(&tail).is_dir(),
+            "missing run dir {tail}"
+        );
     }
 
     // slowpoke's sleep is gone, long before its 60 s.
@@ -173,18 +218,37 @@ fn basic_area_matches_expected() {
     let again = a.mt(RUN);
     assert!(again.status.success(), "{}", text(&again));
     let launched_after = a.count("SELECT count(*) FROM events WHERE new_state='LAUNCHED'");
-    assert_eq!(launched_before, launched_after, "a second -run launched tests again\n{}", text(&again));
+    assert_eq!(
+        launched_before,
+        launched_after,
+        "a second -run launched tests again\n{}",
+        text(&again)
+    );
     for (t, i, st, ss) in EXPECTED {
-        assert_eq!(a.record("accept1", t, i), Some(((*st).to_string(), (*ss).to_string())), "{t}/{i} after rerun");
+        assert_eq!(
+            a.record("accept1", t, i),
+            Some(((*st).to_string(), (*ss).to_string())),
+            "{t}/{i} after rerun"
+        );
     }
 
     // -list-runs lists the run and every record.
     let lr = a.mt(&["-list-runs", "accept1", "-target", "linux/1.0"]);
     assert!(lr.status.success(), "{}", text(&lr));
     let s = String::from_utf8_lossy(&lr.stdout);
-    assert_eq!(s.lines().filter(|l| l.starts_with("Run: linux/1.0/accept1")).count(), 1, "{s}");
+    assert_eq!(
+        s.lines()
+            .filter(|l| l.starts_with("Run: linux/1.0/accept1"))
+            .count(),
+        1,
+        "{s}"
+    );
     for (t, i, st, ss) in EXPECTED {
-        let full = if i.is_empty() { (*t).to_string() } else { format!("{t}({i})") };
+        let full = if i.is_empty() {
+            (*t).to_string()
+        } else {
+            format!("{t}({i})")
+        };
         let re = regex::Regex::new(&format!(
             r"(?m)^\s+Test: {}\s+State: {}\s+Status: {}\s+Runtime:\s+(\d+)s",
             regex::escape(&full),

@@ -14,9 +14,17 @@ fn stdout(o: &std::process::Output) -> String {
 
 #[test]
 fn show_runconfig_json_for_basic() {
-    let Some(src) = shared_area("basic") else { return };
+    let Some(src) = shared_area("basic") else {
+        return;
+    };
     let a = Area::copy_of(&src);
-    let o = a.mt(&["-show-runconfig", "-target", "linux/1.0", "-dumpmode", "json"]);
+    let o = a.mt(&[
+        "-show-runconfig",
+        "-target",
+        "linux/1.0",
+        "-dumpmode",
+        "json",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["linux/1.0"]["BUILD_FLAGS"], "-O2");
@@ -25,18 +33,28 @@ fn show_runconfig_json_for_basic() {
     // Only [default] and the target survive; the wildcard section is gone.
     assert_eq!(v.as_object().unwrap().len(), 2, "{v}");
     // -var looks in the target, then [default].
-    for (var, want) in [("GREETING", "hello"), ("BUILD_FLAGS", "-O2"), ("DISTRO", "generic-linux")] {
+    for (var, want) in [
+        ("GREETING", "hello"),
+        ("BUILD_FLAGS", "-O2"),
+        ("DISTRO", "generic-linux"),
+    ] {
         let o = a.mt(&["-show-runconfig", "-target", "linux/1.0", "-var", var]);
         assert_eq!(stdout(&o).trim(), want, "{}", text(&o));
     }
     // Default ini output.
     let o = a.mt(&["-show-runconfig", "-target", "linux/1.0"]);
-    assert!(stdout(&o).contains("[linux/1.0]\nBUILD_FLAGS -O2\nDISTRO generic-linux\n"), "{}", text(&o));
+    assert!(
+        stdout(&o).contains("[linux/1.0]\nBUILD_FLAGS -O2\nDISTRO generic-linux\n"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
 fn keys_targets_and_config_dumps() {
-    let Some(src) = shared_area("basic") else { return };
+    let Some(src) = shared_area("basic") else {
+        return;
+    };
     let a = Area::copy_of(&src);
     let o = a.mt(&["-show-keys"]);
     assert_eq!(stdout(&o).trim(), "Keys: OS, RELEASE");
@@ -51,7 +69,13 @@ fn keys_targets_and_config_dumps() {
     // #{getenv MT_RUN_AREA_HOME} was expanded while reading.
     let lt = v["setup"]["linktree"].as_str().unwrap();
     assert!(lt.ends_with("/area/links"), "{lt}");
-    let o = a.mt(&["-show-config", "-section", "env-override", "-var", "AREA_FLAVOUR"]);
+    let o = a.mt(&[
+        "-show-config",
+        "-section",
+        "env-override",
+        "-var",
+        "AREA_FLAVOUR",
+    ]);
     assert_eq!(stdout(&o).trim(), "acceptance");
     let o = a.mt(&["-list-disks"]);
     assert!(stdout(&o).starts_with("disk0 => /"), "{}", text(&o));
@@ -68,7 +92,10 @@ fn help_version_and_unknown_options() {
     assert!(stdout(&o).starts_with("1.65"), "{}", text(&o));
     let o = a.mt(&["-frobnicate"]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(stderr(&o).trim(), "ERROR: unrecognised option -frobnicate (see megatest -h)");
+    assert_eq!(
+        stderr(&o).trim(),
+        "ERROR: unrecognised option -frobnicate (see megatest -h)"
+    );
     let o = a.mt(&["-target"]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).trim(), "ERROR: option -target needs a value");
@@ -112,7 +139,13 @@ fn config_errors_name_file_and_line() {
     );
     // A missing include: a warning, the rest of the config is still used.
     let a = area_with("[include no-such-file.config]\n");
-    let o = a.mt(&["-show-config", "-section", "setup", "-var", "max_concurrent_jobs"]);
+    let o = a.mt(&[
+        "-show-config",
+        "-section",
+        "setup",
+        "-var",
+        "max_concurrent_jobs",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(stdout(&o).trim(), "2");
     assert_eq!(
@@ -125,14 +158,20 @@ fn config_errors_name_file_and_line() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         normalized(&a, &stderr(&o)),
-        format!("ERROR: <AREA>/megatest.config:{}:3: unknown helper 'frob' in #{{frob nicate}}\n", l + 1)
+        format!(
+            "ERROR: <AREA>/megatest.config:{}:3: unknown helper 'frob' in #{{frob nicate}}\n",
+            l + 1
+        )
     );
     // Several problems are all reported, not just the first.
     let a = area_with("[misc]\nx #{frob nicate}\ny #{shell exit 3}\n");
     let o = a.mt(&["-show-config"]);
     let e = stderr(&o);
     assert!(e.starts_with("ERROR: 2 problems:"), "{e}");
-    assert!(e.contains(&format!("megatest.config:{}:3: unknown helper", l + 1)), "{e}");
+    assert!(
+        e.contains(&format!("megatest.config:{}:3: unknown helper", l + 1)),
+        "{e}"
+    );
     assert!(e.contains(&format!("megatest.config:{}:", l + 2)), "{e}");
 }
 
@@ -141,7 +180,13 @@ fn scheme_in_configs() {
     let a = area_with(
         "[misc]\nsum #{scheme (+ 5 6 7)}\ntgt #{scheme (args:get-arg \"-target\")}\nlauncher #{scheme (case (string->symbol (conc (getenv \"datapath\"))) ((none) \"nbfake\") (else \"bsub\"))}\nmade #{scheme (create-directory \"#{getenv MT_RUN_AREA_HOME}/made/here\" #t)}\n",
     );
-    let o = a.mt(&["-show-config", "-dumpmode", "json", "-target", "linux/debug"]);
+    let o = a.mt(&[
+        "-show-config",
+        "-dumpmode",
+        "json",
+        "-target",
+        "linux/debug",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["misc"]["sum"], "18");
@@ -154,6 +199,9 @@ fn scheme_in_configs() {
     let o = a.mt(&["-show-config"]);
     assert_eq!(o.status.code(), Some(1));
     let e = normalized(&a, &stderr(&o));
-    assert!(e.contains(&format!("<AREA>/megatest.config:{}", l + 1)), "{e}");
+    assert!(
+        e.contains(&format!("<AREA>/megatest.config:{}", l + 1)),
+        "{e}"
+    );
     assert!(e.contains("no-such-procedure"), "{e}");
 }

@@ -44,22 +44,56 @@ exit 1
 #[test]
 fn helpers_record_steps_data_logs_and_status() {
     let a = area(&[
-        ("scripted", "[setup]\nrunscript main.sh\n", Some(("main.sh", MAIN))),
-        ("autowarn", "[setup]\nrunscript w.sh\n", Some(("w.sh", "#!/bin/sh\necho warn\nexit 2\n"))),
+        (
+            "scripted",
+            "[setup]\nrunscript main.sh\n",
+            Some(("main.sh", MAIN)),
+        ),
+        (
+            "autowarn",
+            "[setup]\nrunscript w.sh\n",
+            Some(("w.sh", "#!/bin/sh\necho warn\nexit 2\n")),
+        ),
         (
             "numeric",
             "[setup]\nrunscript n.sh\n",
-            Some(("n.sh", "#!/bin/sh\n$MT_MEGATEST -test-status :state COMPLETED :status 1\n")),
+            Some((
+                "n.sh",
+                "#!/bin/sh\n$MT_MEGATEST -test-status :state COMPLETED :status 1\n",
+            )),
         ),
     ]);
-    let o = a.mt(&["-run", "-target", "linux", "-runname", "r1", "-testpatt", "%"]);
+    let o = a.mt(&[
+        "-run",
+        "-target",
+        "linux",
+        "-runname",
+        "r1",
+        "-testpatt",
+        "%",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(a.record("r1", "scripted", ""), Some(("COMPLETED".into(), "PASS".into())), "{}", text(&o));
-    assert_eq!(a.record("r1", "autowarn", ""), Some(("COMPLETED".into(), "WARN".into())));
-    assert_eq!(a.record("r1", "numeric", ""), Some(("COMPLETED".into(), "FAIL".into())));
+    assert_eq!(
+        a.record("r1", "scripted", ""),
+        Some(("COMPLETED".into(), "PASS".into())),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        a.record("r1", "autowarn", ""),
+        Some(("COMPLETED".into(), "WARN".into()))
+    );
+    assert_eq!(
+        a.record("r1", "numeric", ""),
+        Some(("COMPLETED".into(), "FAIL".into()))
+    );
     let c = a.db();
     let (comment, logf): (String, String) = c
-        .query_row("SELECT comment, final_logf FROM tests WHERE testname='scripted'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT comment, final_logf FROM tests WHERE testname='scripted'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!(comment, "all good");
     assert_eq!(logf, "work.log");
@@ -67,7 +101,10 @@ fn helpers_record_steps_data_logs_and_status() {
         let mut st = c
             .prepare("SELECT s.stepname, s.state, s.status FROM test_steps s JOIN tests t ON t.id=s.test_id WHERE t.testname='scripted' ORDER BY s.id")
             .unwrap();
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
     let want: Vec<(String, String, String)> = [
         ("prep", "start", "n/a"),
@@ -83,14 +120,28 @@ fn helpers_record_steps_data_logs_and_status() {
         let mut st = c
             .prepare("SELECT d.variable, d.status FROM test_data d JOIN tests t ON t.id=d.test_id WHERE t.testname='scripted' ORDER BY d.variable")
             .unwrap();
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
-    assert_eq!(data, vec![("v1".to_string(), "pass".to_string()), ("v2".to_string(), "fail".to_string())]);
+    assert_eq!(
+        data,
+        vec![
+            ("v1".to_string(), "pass".to_string()),
+            ("v2".to_string(), "fail".to_string())
+        ]
+    );
     let rd = a.dir.join("runs/linux/r1/scripted");
-    assert_eq!(std::fs::read_to_string(rd.join("work.log")).unwrap(), "working\ndone\n");
+    assert_eq!(
+        std::fs::read_to_string(rd.join("work.log")).unwrap(),
+        "working\ndone\n"
+    );
     let env = std::fs::read_to_string(rd.join("myenv.sh")).unwrap();
     assert!(env.contains("export MT_TEST_NAME=scripted"), "{env}");
-    assert!(std::fs::read_to_string(rd.join("megatest.sh")).unwrap().contains("export MT_RUNNAME=r1"));
+    assert!(std::fs::read_to_string(rd.join("megatest.sh"))
+        .unwrap()
+        .contains("export MT_RUNNAME=r1"));
     // The status history is in the events table.
     let n: i64 = a.count("SELECT count(*) FROM events e JOIN tests t ON t.id=e.test_id WHERE t.testname='scripted' AND e.new_status='PASS'");
     assert!(n >= 1);
@@ -101,5 +152,9 @@ fn helpers_outside_a_test_exit_5() {
     let a = area(&[("t", "[ezsteps]\ns true\n", None)]);
     let o = a.mt(&["-test-status", ":state", "COMPLETED", ":status", "PASS"]);
     assert_eq!(o.status.code(), Some(5), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("MT_CMDINFO"), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("MT_CMDINFO"),
+        "{}",
+        text(&o)
+    );
 }

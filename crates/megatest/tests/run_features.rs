@@ -71,8 +71,14 @@ fn deferred_items_come_from_upstream_output() {
             ("gamma".to_string(), "PASS".to_string())
         ]
     );
-    assert_eq!(a.record("r1", "consume", ""), Some(("COMPLETED".into(), "PASS".into())));
-    assert_eq!(a.record("r1", "empty", ""), Some(("NOT_STARTED".into(), "ZERO_ITEMS".into())));
+    assert_eq!(
+        a.record("r1", "consume", ""),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
+    assert_eq!(
+        a.record("r1", "empty", ""),
+        Some(("NOT_STARTED".into(), "ZERO_ITEMS".into()))
+    );
 }
 
 #[test]
@@ -90,8 +96,14 @@ fn itemmap_and_itemstable() {
     // Selecting one item of check pulls in only the mapped item of layout.
     let o = run(&a, "r1", &["-testpatt", "check/schematic/ntran"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(items(&a, "r1", "check"), vec![("schematic/ntran".to_string(), "PASS".to_string())]);
-    assert_eq!(items(&a, "r1", "layout"), vec![("schematic".to_string(), "PASS".to_string())]);
+    assert_eq!(
+        items(&a, "r1", "check"),
+        vec![("schematic/ntran".to_string(), "PASS".to_string())]
+    );
+    assert_eq!(
+        items(&a, "r1", "layout"),
+        vec![("schematic".to_string(), "PASS".to_string())]
+    );
     let o = run(&a, "r2", &[]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(items(&a, "r2", "check").len(), 3);
@@ -100,8 +112,13 @@ fn itemmap_and_itemstable() {
 #[test]
 fn max_concurrent_jobs_is_respected() {
     let step = "[ezsteps]\ns echo \"$(date +%s.%N) start\" > $MT_RUN_AREA_HOME/t-$MT_TEST_NAME; sleep 0.4; echo \"$(date +%s.%N) end\" >> $MT_RUN_AREA_HOME/t-$MT_TEST_NAME\n";
-    let tests: Vec<(String, String)> = (1..=5).map(|i| (format!("p{i}"), step.to_string())).collect();
-    let refs: Vec<(&str, &str)> = tests.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let tests: Vec<(String, String)> = (1..=5)
+        .map(|i| (format!("p{i}"), step.to_string()))
+        .collect();
+    let refs: Vec<(&str, &str)> = tests
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let a = area("max_concurrent_jobs 2\n", &refs);
     let o = run(&a, "r1", &[]);
     assert!(o.status.success(), "{}", text(&o));
@@ -128,17 +145,17 @@ fn max_concurrent_jobs_is_respected() {
 #[test]
 fn template_launcher_and_nbfake_fallback() {
     // A launcher command prefix is run through the shell and the job still reports back.
-    let a = area(
-        "",
-        &[("t", "[ezsteps]\ns echo via-launcher > out.txt\n")],
-    );
+    let a = area("", &[("t", "[ezsteps]\ns echo via-launcher > out.txt\n")]);
     let cfg = a.dir.join("megatest.config");
     let mut text_cfg = std::fs::read_to_string(&cfg).unwrap();
     text_cfg.push_str("\n[jobtools]\nlauncher env LAUNCHED_BY=template\n");
     std::fs::write(&cfg, text_cfg).unwrap();
     let o = run(&a, "r1", &[]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(a.record("r1", "t", ""), Some(("COMPLETED".into(), "PASS".into())));
+    assert_eq!(
+        a.record("r1", "t", ""),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
     let log = std::fs::read_to_string(a.dir.join("runs/linux/r1/t/mt_launch.log")).unwrap();
     assert!(log.contains("LAUNCHCMD: env LAUNCHED_BY=template"), "{log}");
     let env = std::fs::read_to_string(a.dir.join("runs/linux/r1/t/megatest.sh")).unwrap();
@@ -152,7 +169,10 @@ fn template_launcher_and_nbfake_fallback() {
     std::fs::write(&cfg, text_cfg).unwrap();
     let o = run(&b, "r1", &[]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(b.record("r1", "t", ""), Some(("COMPLETED".into(), "PASS".into())));
+    assert_eq!(
+        b.record("r1", "t", ""),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
 }
 
 #[test]
@@ -165,15 +185,29 @@ fn rerun_and_auto_rerun() {
             ("good", "[ezsteps]\ns true\n"),
         ],
     );
-    std::fs::write(a.dir.join("tests/aborts/ab.sh"), "#!/bin/sh\ntest -f $MT_RUN_AREA_HOME/fixed && exit 0\nexit 5\n").unwrap();
+    std::fs::write(
+        a.dir.join("tests/aborts/ab.sh"),
+        "#!/bin/sh\ntest -f $MT_RUN_AREA_HOME/fixed && exit 0\nexit 5\n",
+    )
+    .unwrap();
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(a.dir.join("tests/aborts/ab.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(
+            a.dir.join("tests/aborts/ab.sh"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
     }
     let o = run(&a, "r1", &[]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(a.record("r1", "flaky", ""), Some(("COMPLETED".into(), "FAIL".into())));
-    assert_eq!(a.record("r1", "aborts", ""), Some(("COMPLETED".into(), "ABORT".into())));
+    assert_eq!(
+        a.record("r1", "flaky", ""),
+        Some(("COMPLETED".into(), "FAIL".into()))
+    );
+    assert_eq!(
+        a.record("r1", "aborts", ""),
+        Some(("COMPLETED".into(), "ABORT".into()))
+    );
     std::fs::write(a.dir.join("fixed"), "").unwrap();
     let launched = |a: &Area, t: &str| {
         a.count(&format!(
@@ -183,13 +217,29 @@ fn rerun_and_auto_rerun() {
     // A plain second -run: only the ABORT (allow-auto-rerun) test runs again.
     let o = run(&a, "r1", &[]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(a.record("r1", "aborts", ""), Some(("COMPLETED".into(), "PASS".into())));
-    assert_eq!(a.record("r1", "flaky", ""), Some(("COMPLETED".into(), "FAIL".into())));
-    assert_eq!((launched(&a, "flaky"), launched(&a, "aborts"), launched(&a, "good")), (1, 2, 1));
+    assert_eq!(
+        a.record("r1", "aborts", ""),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
+    assert_eq!(
+        a.record("r1", "flaky", ""),
+        Some(("COMPLETED".into(), "FAIL".into()))
+    );
+    assert_eq!(
+        (
+            launched(&a, "flaky"),
+            launched(&a, "aborts"),
+            launched(&a, "good")
+        ),
+        (1, 2, 1)
+    );
     // -rerun FAIL runs the failed test again; the history keeps both attempts.
     let o = run(&a, "r1", &["-rerun", "FAIL"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(a.record("r1", "flaky", ""), Some(("COMPLETED".into(), "PASS".into())));
+    assert_eq!(
+        a.record("r1", "flaky", ""),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
     assert_eq!((launched(&a, "flaky"), launched(&a, "good")), (2, 1));
 }
 
@@ -198,19 +248,37 @@ fn skip_rules_and_priorities() {
     let a = area(
         "max_concurrent_jobs 1\n",
         &[
-            ("low", "[requirements]\npriority 1\n[ezsteps]\ns echo low >> $MT_RUN_AREA_HOME/order\n"),
-            ("high", "[requirements]\npriority 9\n[ezsteps]\ns echo high >> $MT_RUN_AREA_HOME/order\n"),
-            ("delayed", "[skip]\nrundelay 1h\n[ezsteps]\ns echo ran >> $MT_RUN_AREA_HOME/delayed\n"),
+            (
+                "low",
+                "[requirements]\npriority 1\n[ezsteps]\ns echo low >> $MT_RUN_AREA_HOME/order\n",
+            ),
+            (
+                "high",
+                "[requirements]\npriority 9\n[ezsteps]\ns echo high >> $MT_RUN_AREA_HOME/order\n",
+            ),
+            (
+                "delayed",
+                "[skip]\nrundelay 1h\n[ezsteps]\ns echo ran >> $MT_RUN_AREA_HOME/delayed\n",
+            ),
         ],
     );
     let o = run(&a, "r1", &[]);
     assert!(o.status.success(), "{}", text(&o));
     let order = std::fs::read_to_string(a.dir.join("order")).unwrap();
     assert_eq!(order, "high\nlow\n");
-    assert_eq!(a.record("r1", "delayed", ""), Some(("COMPLETED".into(), "PASS".into())));
+    assert_eq!(
+        a.record("r1", "delayed", ""),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
     // A second run within the hour skips it.
     let o = run(&a, "r2", &[]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(a.record("r2", "delayed", ""), Some(("COMPLETED".into(), "SKIP".into())));
-    assert_eq!(std::fs::read_to_string(a.dir.join("delayed")).unwrap(), "ran\n");
+    assert_eq!(
+        a.record("r2", "delayed", ""),
+        Some(("COMPLETED".into(), "SKIP".into()))
+    );
+    assert_eq!(
+        std::fs::read_to_string(a.dir.join("delayed")).unwrap(),
+        "ran\n"
+    );
 }

@@ -80,9 +80,9 @@ fn split_errors(
 ) -> Result<Config, AreaError> {
     if out.has_errors() {
         // Report everything found, warnings included, in file order.
-        return Err(AreaError::Config(ConfigError::Invalid(mt_configf::Diagnostics(
-            out.diagnostics,
-        ))));
+        return Err(AreaError::Config(ConfigError::Invalid(
+            mt_configf::Diagnostics(out.diagnostics),
+        )));
     }
     warnings.extend(out.diagnostics);
     Ok(out.config)
@@ -103,7 +103,11 @@ impl Area {
     }
 
     /// Read the area whose top path is known.
-    pub fn load_at(toppath: &Path, config_name: &str, opts: LoadOptions) -> Result<Area, AreaError> {
+    pub fn load_at(
+        toppath: &Path,
+        config_name: &str,
+        opts: LoadOptions,
+    ) -> Result<Area, AreaError> {
         let config_file = toppath.join(config_name);
         let mut host = RealHost::new().with_toppath(toppath).with_cwd(toppath);
         if let Some(t) = &opts.target {
@@ -180,7 +184,14 @@ impl Area {
         for e in sec.iter() {
             check_key_name(&e.key)?;
             let ty = e.value.trim();
-            keys.push((e.key.clone(), if ty.is_empty() { "TEXT".into() } else { ty.into() }));
+            keys.push((
+                e.key.clone(),
+                if ty.is_empty() {
+                    "TEXT".into()
+                } else {
+                    ty.into()
+                },
+            ));
         }
         if keys.is_empty() {
             return Err(AreaError::NoKeys(file.to_path_buf()));
@@ -233,7 +244,11 @@ impl Area {
         match self.setup("dbdir") {
             Some(d) if !d.is_empty() => {
                 let p = PathBuf::from(d);
-                let p = if p.is_absolute() { p } else { self.toppath.join(p) };
+                let p = if p.is_absolute() {
+                    p
+                } else {
+                    self.toppath.join(p)
+                };
                 p.join("megatest.db")
             }
             _ => self.toppath.join("megatest.db"),
@@ -271,7 +286,11 @@ impl Area {
         let mut dirs: Vec<PathBuf> = Vec::new();
         for (_, p) in self.section_pairs("tests-paths") {
             let p = PathBuf::from(p.trim());
-            let p = if p.is_absolute() { p } else { self.toppath.join(p) };
+            let p = if p.is_absolute() {
+                p
+            } else {
+                self.toppath.join(p)
+            };
             if p.is_dir() {
                 dirs.push(p);
             } else {
@@ -284,7 +303,9 @@ impl Area {
         }
         dirs.push(self.toppath.join("tests"));
         for d in dirs {
-            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
             let mut names: Vec<(String, PathBuf)> = rd
                 .flatten()
                 .filter_map(|e| {
@@ -414,7 +435,11 @@ fn raw_fields(file: &Path) -> Option<Vec<String>> {
             in_fields = t == "[fields]";
             continue;
         }
-        if !in_fields || t.trim_start().starts_with('#') || t.trim().is_empty() || line.starts_with([' ', '\t']) {
+        if !in_fields
+            || t.trim_start().starts_with('#')
+            || t.trim().is_empty()
+            || line.starts_with([' ', '\t'])
+        {
             continue;
         }
         if let Some(k) = t.split_whitespace().next() {

@@ -103,7 +103,11 @@ mod tests {
             ),
             ("a/b/c", ".*/", "c"),
             ("layout/ntran", "/.*", "layout"),
-            ("a123b321", "(a\\d+)(b\\d+) \\2foo\\1\nb(.*) \\1p", "321fooa123p"),
+            (
+                "a123b321",
+                "(a\\d+)(b\\d+) \\2foo\\1\nb(.*) \\1p",
+                "321fooa123p",
+            ),
             ("1/res", "(\\d+)/res \\1/aa", "1/aa"),
         ];
         for (item, map, want) in cases {

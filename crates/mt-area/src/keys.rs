@@ -41,7 +41,10 @@ mod tests {
     #[test]
     fn targets() {
         let keys = vec!["OS".to_string(), "RELEASE".to_string()];
-        assert_eq!(validate_target("linux/1.0", &keys).unwrap(), ["linux", "1.0"]);
+        assert_eq!(
+            validate_target("linux/1.0", &keys).unwrap(),
+            ["linux", "1.0"]
+        );
         assert!(validate_target("linux", &keys).is_err());
         assert!(validate_target("linux//", &keys).is_err());
         assert!(validate_target("a/b/c", &keys).is_err());

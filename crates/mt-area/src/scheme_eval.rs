@@ -110,7 +110,9 @@ impl MtScheme {
                     .flatten()
                     .or_else(|| std::env::var("MT_TARGET").ok())
                     .unwrap_or_default();
-                Ok(opt_str(cfg.get_or_default(&target, &var).map(str::to_string)))
+                Ok(opt_str(
+                    cfg.get_or_default(&target, &var).map(str::to_string),
+                ))
             });
         }
         interp.define_native("configf:lookup", move |a| {
@@ -184,7 +186,9 @@ mod tests {
 
     #[test]
     fn forms_used_by_real_areas() {
-        let mut host = FakeHost::new().with_env("datapath", "none").with_env("X", "1");
+        let mut host = FakeHost::new()
+            .with_env("datapath", "none")
+            .with_env("X", "1");
         let cfg = read(
             "[s]\nsum #{scheme (+ 5 6 7)}\n\
              launcher #{scheme (case (string->symbol (conc (getenv \"datapath\"))) ((none) \"nbfake\") (else \"bsub\"))}\n\
@@ -230,8 +234,18 @@ mod tests {
             ..ReadOptions::default()
         };
         let mut host = FakeHost::new();
-        let out = read_config_str("t.config", "[s]\n\nv #{scheme (no-such-proc 1)}\n", &ro, &mut host);
-        let msg = out.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+        let out = read_config_str(
+            "t.config",
+            "[s]\n\nv #{scheme (no-such-proc 1)}\n",
+            &ro,
+            &mut host,
+        );
+        let msg = out
+            .diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(msg.contains("t.config:3"), "{msg}");
         assert!(msg.contains("no-such-proc"), "{msg}");
     }

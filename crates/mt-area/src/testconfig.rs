@@ -108,9 +108,8 @@ impl TestConfig {
     pub fn from_config(name: &str, dir: &Path, config: Config) -> TestConfig {
         let mut warnings = Vec::new();
         let req = |k: &str| config.get("requirements", k).map(str::to_string);
-        let words = |v: Option<String>| -> Vec<String> {
-            v.map(|s| split_values(&s)).unwrap_or_default()
-        };
+        let words =
+            |v: Option<String>| -> Vec<String> { v.map(|s| split_values(&s)).unwrap_or_default() };
         let mut waiton = words(req("waiton"));
         if waiton.iter().any(|w| w == name) {
             warnings.push(format!("test {name} waits on itself; entry removed"));
@@ -119,7 +118,9 @@ impl TestConfig {
         let priority = match req("priority") {
             None => 0,
             Some(p) => p.trim().parse().unwrap_or_else(|_| {
-                warnings.push(format!("[requirements] priority `{p}` is not a number; using 0"));
+                warnings.push(format!(
+                    "[requirements] priority `{p}` is not a number; using 0"
+                ));
                 0
             }),
         };
@@ -132,12 +133,11 @@ impl TestConfig {
             ));
         }
         let mut itemmaps = ItemMaps::default();
-        let mut push_map = |key: &str, text: &str, warnings: &mut Vec<String>| {
-            match ItemMap::parse(text) {
+        let mut push_map =
+            |key: &str, text: &str, warnings: &mut Vec<String>| match ItemMap::parse(text) {
                 Ok(m) => itemmaps.push(key, m),
                 Err(e) => warnings.push(e),
-            }
-        };
+            };
         if let Some(m) = req("itemmap") {
             push_map("%", &m, &mut warnings);
         }
@@ -185,7 +185,11 @@ impl TestConfig {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
-            tags: config.get("test_meta", "tags").unwrap_or("").trim().to_string(),
+            tags: config
+                .get("test_meta", "tags")
+                .unwrap_or("")
+                .trim()
+                .to_string(),
             jobgroup: config
                 .get("test_meta", "jobgroup")
                 .map(|s| s.trim().to_string())
@@ -304,7 +308,12 @@ mod deferred_tests {
             allow_system: SystemMode::ReturnProcs,
             ..ReadOptions::default()
         };
-        let out = read_config_str("testconfig", "[items]\nNAME [system cat list.txt]\n", &ro, &mut host);
+        let out = read_config_str(
+            "testconfig",
+            "[items]\nNAME [system cat list.txt]\n",
+            &ro,
+            &mut host,
+        );
         let tc = TestConfig::from_config("t", Path::new("/t"), out.config);
         assert!(tc.has_deferred_items());
         let items = tc.expand_items(&mut host);

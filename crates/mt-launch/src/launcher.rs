@@ -245,7 +245,10 @@ mod tests {
         };
         assert_eq!(st, JobState::Exited(Some(3)));
         let log = std::fs::read_to_string(dir.path().join("mt_launch.log")).unwrap();
-        assert!(log.starts_with("LAUNCHCMD: /bin/sh -c 'echo hi; exit 3'"), "{log}");
+        assert!(
+            log.starts_with("LAUNCHCMD: /bin/sh -c 'echo hi; exit 3'"),
+            "{log}"
+        );
         assert!(log.contains("hi\n"));
     }
 
@@ -263,7 +266,10 @@ mod tests {
             words: "false".into(),
             wait: true,
         };
-        assert!(matches!(l.submit(&spec), Err(LaunchError::LauncherFailed { .. })));
+        assert!(matches!(
+            l.submit(&spec),
+            Err(LaunchError::LauncherFailed { .. })
+        ));
         let mut ok = TemplateLauncher {
             words: "env".into(),
             wait: true,

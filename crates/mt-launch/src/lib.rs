@@ -6,5 +6,7 @@
 mod launcher;
 mod proc;
 
-pub use launcher::{Job, JobState, LaunchError, LaunchSpec, Launcher, LocalLauncher, TemplateLauncher};
+pub use launcher::{
+    Job, JobState, LaunchError, LaunchSpec, Launcher, LocalLauncher, TemplateLauncher,
+};
 pub use proc::{descendants, kill_tree, pid_alive, signal_tree, spawn_in_group};

@@ -173,21 +173,38 @@ mod tests {
     #[test]
     fn rel_link_cases() {
         let cases = [
-            ("/lt/html/runs/1/tests", "/lt/linux/1.0/r/t/a.log", "../../../../linux/1.0/r/t/a.log"),
-            ("/lt/html", "/lt/html/runs/1/index.html", "runs/1/index.html"),
+            (
+                "/lt/html/runs/1/tests",
+                "/lt/linux/1.0/r/t/a.log",
+                "../../../../linux/1.0/r/t/a.log",
+            ),
+            (
+                "/lt/html",
+                "/lt/html/runs/1/index.html",
+                "runs/1/index.html",
+            ),
             ("/lt/html", "/lt/html", "."),
             ("/a/b", "/c/d e", "../../c/d%20e"),
             ("/a/./b/../c", "/a/c/x", "x"),
             ("/a", "rel/x", "rel/x"),
         ];
         for (from, to, want) in cases {
-            assert_eq!(rel_link(Path::new(from), Path::new(to)), want, "{from} -> {to}");
+            assert_eq!(
+                rel_link(Path::new(from), Path::new(to)),
+                want,
+                "{from} -> {to}"
+            );
         }
     }
 
     #[test]
     fn css_class_cases() {
-        for (input, want) in [("PASS", "PASS"), ("FAILED TO KILL", "FAILED_TO_KILL"), ("n/a", "n/a"), ("", "none")] {
+        for (input, want) in [
+            ("PASS", "PASS"),
+            ("FAILED TO KILL", "FAILED_TO_KILL"),
+            ("n/a", "n/a"),
+            ("", "none"),
+        ] {
             assert_eq!(css_class(input), want);
         }
     }

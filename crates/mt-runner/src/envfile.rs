@@ -46,7 +46,11 @@ pub fn to_sh(vars: &[(String, String)]) -> String {
 pub fn to_csh(vars: &[(String, String)]) -> String {
     let mut out = String::new();
     for (k, v) in vars {
-        let comment = if IGNORED.contains(&k.as_str()) { "# " } else { "" };
+        let comment = if IGNORED.contains(&k.as_str()) {
+            "# "
+        } else {
+            ""
+        };
         out.push_str(&format!("{comment}setenv {k} {}\n", quoted(v)));
     }
     out

@@ -77,7 +77,12 @@ fn run_in_group(
 }
 
 /// Build the test's environment, lowest precedence first (config-and-area.md §6.3).
-fn build_env(ci: &CmdInfo, area: &Area, store: &Store) -> Result<BTreeMap<String, String>, ExecError> {
+#[allow(clippy::result_large_err)] // once per job, and an error ends it
+fn build_env(
+    ci: &CmdInfo,
+    area: &Area,
+    store: &Store,
+) -> Result<BTreeMap<String, String>, ExecError> {
     let mut env: BTreeMap<String, String> = std::env::vars().collect();
     // [env-override] and key variables as this process read megatest.config.
     for (k, v) in area.host.env_changes() {
@@ -207,6 +212,7 @@ fn status_code(status: &str) -> i32 {
 }
 
 /// Run one test job; returns the process exit code.
+#[allow(clippy::result_large_err)] // once per job, and an error ends it
 pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecError> {
     let started = std::time::Instant::now();
     let ci = CmdInfo::decode(encoded)?;
@@ -221,24 +227,47 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
         "megatest.config",
         LoadOptions {
             target: Some(ci.target.clone()),
-            scheme: mt_area::scheme_eval::evaluator(&toppath, &[("-target", ci.target.as_str()), ("-runname", ci.runname.as_str())]),
+            scheme: mt_area::scheme_eval::evaluator(
+                &toppath,
+                &[
+                    ("-target", ci.target.as_str()),
+                    ("-runname", ci.runname.as_str()),
+                ],
+            ),
             ..LoadOptions::default()
         },
     )?;
-    let rec = store.get_test(ci.test_id)?.ok_or(ExecError::NoRecord(ci.test_id))?;
+    let rec = store
+        .get_test(ci.test_id)?
+        .ok_or(ExecError::NoRecord(ci.test_id))?;
     if rec.state == State::REMOVING {
         return Err(ExecError::Removing);
     }
     let mut reporter = Reporter::new(&store, "execute");
     let work = PathBuf::from(&ci.work_area);
     if !work.is_dir() {
-        reporter.set(ci.test_id, Some(State::COMPLETED), Some(Status::FAIL), Some("work area missing"));
+        reporter.set(
+            ci.test_id,
+            Some(State::COMPLETED),
+            Some(Status::FAIL),
+            Some("work area missing"),
+        );
         return Err(ExecError::NoWorkArea(work));
     }
-    reporter.set(ci.test_id, Some(State::REMOTEHOSTSTART), Some(Status::NA), None);
+    reporter.set(
+        ci.test_id,
+        Some(State::REMOTEHOSTSTART),
+        Some(Status::NA),
+        None,
+    );
 
     let mut env = build_env(&ci, &area, &store)?;
-    let _ = crate::envfile::write_env_files(&work.join("megatest"), &env.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>());
+    let _ = crate::envfile::write_env_files(
+        &work.join("megatest"),
+        &env.iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>(),
+    );
 
     let host = hostname();
     let un = uname();
@@ -268,7 +297,10 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
 
     // The testconfig for triggers, steps and logpro rules. Read with system calls on, so
     // [pre-launch-env-vars] reach the steps' environment.
-    let mut tc_host = RealHost::new().with_toppath(&toppath).with_cwd(&work).with_target(ci.target.clone());
+    let mut tc_host = RealHost::new()
+        .with_toppath(&toppath)
+        .with_cwd(&work)
+        .with_target(ci.target.clone());
     for (k, v) in &env {
         tc_host.setenv(k, v);
     }
@@ -278,7 +310,12 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
         Err(e) => {
             shared.done.store(true, Ordering::SeqCst);
             let _ = mon.join();
-            reporter.set(ci.test_id, Some(State::COMPLETED), Some(Status::FAIL), Some(&format!("testconfig error: {e}")));
+            reporter.set(
+                ci.test_id,
+                Some(State::COMPLETED),
+                Some(Status::FAIL),
+                Some(&format!("testconfig error: {e}")),
+            );
             return Err(e.into());
         }
     };
@@ -286,12 +323,20 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
     reporter.set(ci.test_id, Some(State::RUNNING), None, None);
 
     let mut rollup = 0;
-    let mut last = ProcEnd { code: 0, normal: true };
+    let mut last = ProcEnd {
+        code: 0,
+        normal: true,
+    };
 
     if let Some(rs) = &ci.runscript {
         let path = resolve_runscript(rs, Path::new(&ci.testpath));
         let mut cmd = Command::new("/bin/sh");
-        cmd.arg("-c").arg(&path).current_dir(&work).env_clear().envs(&env).stdin(Stdio::null());
+        cmd.arg("-c")
+            .arg(&path)
+            .current_dir(&work)
+            .env_clear()
+            .envs(&env)
+            .stdin(Stdio::null());
         match run_in_group(&mut cmd, &shared, &store, ci.test_id) {
             Ok(end) => {
                 last = end;
@@ -299,7 +344,10 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
             }
             Err(e) => {
                 eprintln!("ERROR: cannot run runscript {path}: {e}");
-                last = ProcEnd { code: 1, normal: true };
+                last = ProcEnd {
+                    code: 1,
+                    normal: true,
+                };
                 rollup = 1;
             }
         }
@@ -321,7 +369,18 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
             if shared.killed.load(Ordering::SeqCst) {
                 break;
             }
-            let r = run_ezstep(&ci, &tc, step, i + 1 == n, &work, &env, &shared, &store, &mut reporter, rollup);
+            let r = run_ezstep(
+                &ci,
+                &tc,
+                step,
+                i + 1 == n,
+                &work,
+                &env,
+                &shared,
+                &store,
+                &mut reporter,
+                rollup,
+            );
             last = r.end;
             rollup = r.rollup;
             if !r.good || !last.normal {
@@ -335,7 +394,11 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
     if let Some(reason) = kill {
         let (state, status, comment) = match reason {
             KillReason::Signal => (State::INCOMPLETE, Status::KILLED, "Killed by signal"),
-            KillReason::TimeLimit => (State::KILLED, Status::KILLED, "Killed: run time limit exceeded"),
+            KillReason::TimeLimit => (
+                State::KILLED,
+                Status::KILLED,
+                "Killed: run time limit exceeded",
+            ),
             KillReason::Requested => (State::KILLED, Status::KILLED, "Killed on request (KILLREQ)"),
         };
         reporter.set(ci.test_id, Some(state), Some(status), Some(comment));
@@ -421,7 +484,11 @@ fn run_ezstep(
         mk.push_str(&format!("\tlogpro {name}.logpro {name}.html < {log}\n"));
     }
     mk.push_str(&format!("\n{name} : {log}\n\n"));
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(work.join("Makefile.ezsteps")) {
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(work.join("Makefile.ezsteps"))
+    {
         let _ = f.write_all(mk.as_bytes());
     }
     let mut cmd = Command::new("/bin/bash");
@@ -437,17 +504,29 @@ fn run_ezstep(
         Ok(e) => e,
         Err(e) => {
             let _ = std::fs::write(work.join(&log), format!("cannot run step: {e}\n"));
-            ProcEnd { code: 127, normal: true }
+            ProcEnd {
+                code: 127,
+                normal: true,
+            }
         }
     };
     if shared.killed.load(Ordering::SeqCst) {
         let _ = store.record_step(ci.test_id, name, "end", &end.code.to_string(), "killed", "");
-        return StepResult { end, rollup, good: false };
+        return StepResult {
+            end,
+            rollup,
+            good: false,
+        };
     }
     let mut comment = String::new();
     let mut logfile = String::new();
     if with_logpro && end.normal {
-        match crate::logpro_step::judge(&rules_file, &work.join(&log), &work.join(format!("{name}.html")), &work.join(format!("{name}.dat"))) {
+        match crate::logpro_step::judge(
+            &rules_file,
+            &work.join(&log),
+            &work.join(format!("{name}.html")),
+            &work.join(format!("{name}.dat")),
+        ) {
             Ok(code) => end.code = code,
             Err(e) => {
                 comment = format!("logpro: {e}");
@@ -474,14 +553,27 @@ fn run_ezstep(
             },
         );
     }
-    let _ = store.record_step(ci.test_id, name, "end", &end.code.to_string(), &comment, &logfile);
+    let _ = store.record_step(
+        ci.test_id,
+        name,
+        "end",
+        &end.code.to_string(),
+        &comment,
+        &logfile,
+    );
     let this = step_verdict(end.code, with_logpro);
     let next = next_status(rollup, this);
-    let next_state = if is_last { State::COMPLETED } else { State::RUNNING };
+    let next_state = if is_last {
+        State::COMPLETED
+    } else {
+        State::RUNNING
+    };
     let (state, comment) = match next {
         "FAIL" if end.code == 127 && !with_logpro => (
             State::COMPLETED,
-            Some(format!("Failed at step {name} (exit 127: command not found, see {log})")),
+            Some(format!(
+                "Failed at step {name} (exit 127: command not found, see {log})"
+            )),
         ),
         "FAIL" => (State::COMPLETED, Some(format!("Failed at step {name}"))),
         "WARN" if this == Status::WARN => (next_state, Some("Logpro warning found".to_string())),

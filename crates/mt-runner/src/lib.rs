@@ -10,11 +10,12 @@ pub mod logpro_step;
 pub mod monitor;
 pub mod plan;
 pub mod progress;
-pub mod rerun;
 pub mod reporter;
+pub mod rerun;
 pub mod run;
 pub mod shellenv;
 pub mod triggers;
+pub mod waivers;
 pub mod workarea;
 
 pub use cmdinfo::CmdInfo;

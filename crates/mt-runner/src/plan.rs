@@ -32,7 +32,12 @@ pub enum PlanError {
 
 /// Build the plan. `host` is the runner's environment (testconfigs are read in the
 /// deferred mode: `[system ...]` item lists run only when needed).
-pub fn build(area: &Area, patt_text: &str, tagexpr: Option<&str>, host: &RealHost) -> Result<Plan, PlanError> {
+pub fn build(
+    area: &Area,
+    patt_text: &str,
+    tagexpr: Option<&str>,
+    host: &RealHost,
+) -> Result<Plan, PlanError> {
     let mut patt = TestPatt::parse(patt_text);
     let mut problems = Vec::new();
     let mut configs: HashMap<String, TestConfig> = HashMap::new();
@@ -60,7 +65,9 @@ pub fn build(area: &Area, patt_text: &str, tagexpr: Option<&str>, host: &RealHos
         }
         if let Some(te) = tagexpr {
             // Tags come straight from the testconfig, so brand-new tests are seen too.
-            let Some(tc) = read(&name, &mut problems) else { continue };
+            let Some(tc) = read(&name, &mut problems) else {
+                continue;
+            };
             if !tags_match(te, &tc.tags) {
                 continue;
             }
@@ -71,7 +78,9 @@ pub fn build(area: &Area, patt_text: &str, tagexpr: Option<&str>, host: &RealHos
     if work.is_empty() {
         return Err(PlanError::NothingSelected {
             patt: patt_text.to_string(),
-            tags: tagexpr.map(|t| format!(" and -tagexpr {t}")).unwrap_or_default(),
+            tags: tagexpr
+                .map(|t| format!(" and -tagexpr {t}"))
+                .unwrap_or_default(),
             known: area.test_names().join(", "),
         });
     }
@@ -133,7 +142,12 @@ pub fn build(area: &Area, patt_text: &str, tagexpr: Option<&str>, host: &RealHos
         .enumerate()
         .map(|(i, n)| (n, i))
         .collect();
-    tests.sort_by_key(|t| (-t.priority, rank.get(&t.name).copied().unwrap_or(usize::MAX)));
+    tests.sort_by_key(|t| {
+        (
+            -t.priority,
+            rank.get(&t.name).copied().unwrap_or(usize::MAX),
+        )
+    });
     problems.sort();
     problems.dedup();
     Ok(Plan {
@@ -154,7 +168,9 @@ fn find_cycles(configs: &HashMap<String, TestConfig>) -> HashMap<String, String>
         let mut stack: Vec<(String, Vec<String>)> = vec![(start.clone(), vec![start.clone()])];
         let mut visited: HashSet<String> = HashSet::new();
         while let Some((node, path)) = stack.pop() {
-            let Some(tc) = configs.get(&node) else { continue };
+            let Some(tc) = configs.get(&node) else {
+                continue;
+            };
             for w in &tc.waiton {
                 if w == start {
                     let mut p = path.clone();

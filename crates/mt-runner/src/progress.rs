@@ -29,7 +29,11 @@ fn week_stamp(epoch: i64) -> String {
     let wday = (days + 4).rem_euclid(7); // 1970-01-01 was a Thursday (4)
     let yday = day_of_year(y, m, d);
     let week = ((yday - ((wday + 6) % 7) + 9) / 7).max(1);
-    format!("{y}ww{week:02}.{wday} {:02}:{:02}", secs / 3600, (secs % 3600) / 60)
+    format!(
+        "{y}ww{week:02}.{wday} {:02}:{:02}",
+        secs / 3600,
+        (secs % 3600) / 60
+    )
 }
 
 fn civil(days: i64) -> (i64, i64, i64) {
@@ -79,16 +83,30 @@ impl Progress {
 
     pub fn done_one(&mut self, state: &str, status: &str) {
         self.done += 1;
-        let key = if state == "COMPLETED" { status.to_string() } else { format!("{state}/{status}") };
+        let key = if state == "COMPLETED" {
+            status.to_string()
+        } else {
+            format!("{state}/{status}")
+        };
         *self.counts.entry(key).or_default() += 1;
     }
 
     /// The original's incremental result line for a finished test.
-    pub fn result_line(&mut self, r: &mt_db::TestRow, target: &str, runname: &str, linktree: &Path) {
+    pub fn result_line(
+        &mut self,
+        r: &mt_db::TestRow,
+        target: &str,
+        runname: &str,
+        linktree: &Path,
+    ) {
         self.clear();
         let mut out = std::io::stdout().lock();
         if !self.header_shown {
-            let _ = writeln!(out, "{:<12}{:<12}{:<20}{:<12}{}", "State", "Status", "Start Time", "Duration", "Test path");
+            let _ = writeln!(
+                out,
+                "{:<12}{:<12}{:<20}{:<12}Test path",
+                "State", "Status", "Start Time", "Duration"
+            );
             self.header_shown = true;
         }
         let mut path = format!("{}/{target}/{runname}/{}", linktree.display(), r.testname);
@@ -97,7 +115,15 @@ impl Progress {
             path.push_str(&r.item_path);
         }
         let dur = mt_area::duration::format_duration(u64::try_from(r.run_duration).unwrap_or(0));
-        let _ = writeln!(out, "{:<12}{:<12}{:<20}{:<12}{}", r.state, r.status, week_stamp(r.event_time), dur, path);
+        let _ = writeln!(
+            out,
+            "{:<12}{:<12}{:<20}{:<12}{}",
+            r.state,
+            r.status,
+            week_stamp(r.event_time),
+            dur,
+            path
+        );
         let _ = out.flush();
     }
 
@@ -112,11 +138,18 @@ impl Progress {
         if !self.live {
             return;
         }
-        if self.last_draw.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+        if self
+            .last_draw
+            .is_some_and(|t| t.elapsed() < Duration::from_millis(200))
+        {
             return;
         }
         self.last_draw = Some(Instant::now());
-        let counts: Vec<String> = self.counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let counts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         let elapsed = self.begun.elapsed().as_secs_f64();
         let eta = if self.done > 0 && self.total > self.done {
             let per = elapsed / self.done as f64;

@@ -67,7 +67,9 @@ pub enum RunError {
 enum Phase {
     Waiting,
     /// Launched by us; `local` while our child process is alive.
-    InFlight { local: bool },
+    InFlight {
+        local: bool,
+    },
     Done,
 }
 
@@ -141,11 +143,17 @@ fn judge_normal(r: Option<&Rec>) -> Verdict {
         "COMPLETED" if is_ok_prereq_status(&r.status) => Verdict::Met,
         "COMPLETED" | "INCOMPLETE" | "KILLED" => Verdict::Fail(
             Status::PREQ_FAIL,
-            format!("Failed to run due to failed prerequisites ({}/{})", r.state, r.status),
+            format!(
+                "Failed to run due to failed prerequisites ({}/{})",
+                r.state, r.status
+            ),
         ),
         "NOT_STARTED" if !matches!(r.status.as_str(), "n/a" | "KEEP_TRYING" | "") => Verdict::Fail(
             Status::PREQ_DISCARDED,
-            format!("Failed to run due to discarded prerequisites ({}/{})", r.state, r.status),
+            format!(
+                "Failed to run due to discarded prerequisites ({}/{})",
+                r.state, r.status
+            ),
         ),
         _ => Verdict::Wait,
     }
@@ -165,22 +173,35 @@ impl Sched<'_> {
         for w in &t.tc.waiton {
             let top = self.rec(w, "");
             let v = if t.tc.mode.itemwait && !item.is_empty() {
-                let mapped = t
-                    .tc
-                    .itemmaps
-                    .lookup(w)
-                    .map_or_else(|| item.to_string(), |m| m.apply(item));
+                let mapped =
+                    t.tc.itemmaps
+                        .lookup(w)
+                        .map_or_else(|| item.to_string(), |m| m.apply(item));
                 match self.rec(w, &mapped) {
                     Some(r) => judge_normal(Some(r)),
                     None => judge_normal(top),
                 }
             } else if t.tc.mode.toplevel {
                 match top {
-                    Some(r) if r.state == State::COMPLETED || r.state == State::KILLED || r.state == State::INCOMPLETE => Verdict::Met,
-                    Some(r) if r.state == State::NOT_STARTED && !matches!(r.status.as_str(), "n/a" | "KEEP_TRYING" | "") => Verdict::Fail(
-                        Status::PREQ_DISCARDED,
-                        format!("Failed to run due to discarded prerequisites ({w} {}/{})", r.state, r.status),
-                    ),
+                    Some(r)
+                        if r.state == State::COMPLETED
+                            || r.state == State::KILLED
+                            || r.state == State::INCOMPLETE =>
+                    {
+                        Verdict::Met
+                    }
+                    Some(r)
+                        if r.state == State::NOT_STARTED
+                            && !matches!(r.status.as_str(), "n/a" | "KEEP_TRYING" | "") =>
+                    {
+                        Verdict::Fail(
+                            Status::PREQ_DISCARDED,
+                            format!(
+                                "Failed to run due to discarded prerequisites ({w} {}/{})",
+                                r.state, r.status
+                            ),
+                        )
+                    }
                     _ => Verdict::Wait,
                 }
             } else {
@@ -220,13 +241,17 @@ impl Sched<'_> {
 
     /// Pull new events into the mirror.
     fn tail_events(&mut self) {
-        let Ok(evs) = self.store.events_since(self.last_event, None) else { return };
+        let Ok(evs) = self.store.events_since(self.last_event, None) else {
+            return;
+        };
         for e in evs {
             self.last_event = e.id;
             if e.run_id != Some(self.run_id) {
                 continue;
             }
-            let (Some(tid), Some(name)) = (e.test_id, e.testname.clone()) else { continue };
+            let (Some(tid), Some(name)) = (e.test_id, e.testname.clone()) else {
+                continue;
+            };
             let item = e.item_path.clone().unwrap_or_default();
             let key = (name.clone(), item);
             let rec = self.recs.entry(key).or_insert(Rec {
@@ -250,22 +275,29 @@ impl Sched<'_> {
             .into_iter()
             .filter(|it| self.patt_matches(&name, &it.path()))
             .collect();
-        let pairs: Vec<(String, String)> = chosen.iter().map(|it| (name.clone(), it.path())).collect();
-        let refs: Vec<(&str, &str)> = pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let pairs: Vec<(String, String)> =
+            chosen.iter().map(|it| (name.clone(), it.path())).collect();
+        let refs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         let ids = match self.store.register_tests(self.run_id, &refs) {
             Ok(ids) => ids,
             Err(e) => {
-                self.problems.push(format!("cannot register items of {name}: {e}"));
+                self.problems
+                    .push(format!("cannot register items of {name}: {e}"));
                 return;
             }
         };
         for (it, id) in chosen.into_iter().zip(ids) {
             let path = it.path();
-            self.recs.entry((name.clone(), path.clone())).or_insert(Rec {
-                id,
-                state: State::NOT_STARTED.into(),
-                status: Status::NA.into(),
-            });
+            self.recs
+                .entry((name.clone(), path.clone()))
+                .or_insert(Rec {
+                    id,
+                    state: State::NOT_STARTED.into(),
+                    status: Status::NA.into(),
+                });
             let j = self.jobs.len();
             self.jobs.push(Job {
                 test: ti,
@@ -331,7 +363,8 @@ impl Sched<'_> {
             match self.verdict(&self.tests[ti], &item) {
                 Verdict::Met => {
                     self.jobs[j].queued = true;
-                    self.ready.insert((prio * 1_000_000_000 + i64::try_from(j).unwrap_or(0), j));
+                    self.ready
+                        .insert((prio * 1_000_000_000 + i64::try_from(j).unwrap_or(0), j));
                 }
                 Verdict::Wait => {}
                 Verdict::Fail(status, why) => {
@@ -393,12 +426,15 @@ impl Sched<'_> {
         let path = self.jobs[j].path.clone();
         let id = self.jobs[j].id;
         let rec = self.rec(&name, &path).cloned();
-        let (state, status) = rec.map_or((State::NOT_STARTED.to_string(), Status::NA.to_string()), |r| (r.state, r.status));
+        let (state, status) = rec.map_or(
+            (State::NOT_STARTED.to_string(), Status::NA.to_string()),
+            |r| (r.state, r.status),
+        );
         let mut preclean = self.req.preclean;
         if !self.req.force {
             match state.as_str() {
                 "NOT_STARTED" | "DELETED" | "INCOMPLETE" | "" => {}
-                "COMPLETED" if self.req.rerun.iter().any(|s| *s == status) => preclean = true,
+                "COMPLETED" if self.req.rerun.contains(&status) => preclean = true,
                 "COMPLETED" => {
                     self.note(format!(
                         "NOTE: Not starting test {} as it is state \"{state}\" and status \"{status}\", use -rerun \"{status}\" or -force to override",
@@ -467,10 +503,15 @@ impl Sched<'_> {
         else {
             return false;
         };
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get) as f64;
+        let cores =
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get) as f64;
         let load = std::fs::read_to_string("/proc/loadavg")
             .ok()
-            .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
+            .and_then(|s| {
+                s.split_whitespace()
+                    .next()
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
             .unwrap_or(0.0);
         if load > max * cores {
             self.note(format!("INFO: waiting for the load ({load:.2}) to drop below maxload {max} x {cores} cores"));
@@ -505,7 +546,12 @@ impl Sched<'_> {
                 .collect();
             for (id, old_state) in hits {
                 let status = ss.clone().filter(|s| !s.is_empty()).unwrap_or(old_state);
-                self.set(id, State::NOT_STARTED, &status, Some("reset by allow-auto-rerun"));
+                self.set(
+                    id,
+                    State::NOT_STARTED,
+                    &status,
+                    Some("reset by allow-auto-rerun"),
+                );
             }
         }
     }
@@ -537,7 +583,9 @@ impl Sched<'_> {
                     .ok()
                     .flatten()
                     .is_some_and(|t| now() - t < i64::try_from(*secs).unwrap_or(i64::MAX));
-                (running || recent).then(|| format!("Skipping due to previous test run less than {secs} seconds ago"))
+                (running || recent).then(|| {
+                    format!("Skipping due to previous test run less than {secs} seconds ago")
+                })
             }
         }
     }
@@ -598,7 +646,10 @@ impl Sched<'_> {
                 }
             }
         }
-        let words = words.or_else(|| cfg.get("jobtools", "launcher").map(|s| s.trim().to_string()))?;
+        let words = words.or_else(|| {
+            cfg.get("jobtools", "launcher")
+                .map(|s| s.trim().to_string())
+        })?;
         if words.is_empty() {
             return None;
         }
@@ -640,8 +691,12 @@ impl Sched<'_> {
         }
         let disk = if disks.is_empty() {
             let d = tc.dir.join("tmp_run");
-            self.note(format!("WARNING: no [disks] in megatest.config; tests run under {}", d.display()));
-            std::fs::create_dir_all(&d).map_err(|e| lf(format!("cannot create {}: {e}", d.display())))?;
+            self.note(format!(
+                "WARNING: no [disks] in megatest.config; tests run under {}",
+                d.display()
+            ));
+            std::fs::create_dir_all(&d)
+                .map_err(|e| lf(format!("cannot create {}: {e}", d.display())))?;
             d
         } else {
             let minspace = self
@@ -660,7 +715,8 @@ impl Sched<'_> {
             workarea::preclean(&p.phys_dir);
         }
         workarea::create(&p, itemized).map_err(lf)?;
-        workarea::copy_test_source(&tc.dir, &p.phys_dir, self.area.setup("testcopycmd")).map_err(lf)?;
+        workarea::copy_test_source(&tc.dir, &p.phys_dir, self.area.setup("testcopycmd"))
+            .map_err(lf)?;
         let work = p.work_area.to_string_lossy().into_owned();
         let phys = p.phys_dir.to_string_lossy().into_owned();
         self.store
@@ -695,7 +751,9 @@ impl Sched<'_> {
             .parent()
             .map(|d| d.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let runtlim = tc.runtimelim.or_else(|| mt_area::duration::runtime_limit(self.area.setup("runtimelim")));
+        let runtlim = tc
+            .runtimelim
+            .or_else(|| mt_area::duration::runtime_limit(self.area.setup("runtimelim")));
         let ci = CmdInfo {
             testpath: tc.dir.to_string_lossy().into_owned(),
             homehost: crate::execute::hostname(),
@@ -796,8 +854,18 @@ impl Sched<'_> {
         if let Ok(Some(r)) = self.store.get_test(id) {
             if is_running_state(&r.state) || r.state == State::KILLREQ {
                 let (state, status, why) = match st {
-                    JobState::Exited(Some(c)) => (State::COMPLETED, Status::FAIL, format!("the test process ended with exit code {c} before recording a result")),
-                    _ => (State::INCOMPLETE, Status::KILLED, "the test process was killed before recording a result".to_string()),
+                    JobState::Exited(Some(c)) => (
+                        State::COMPLETED,
+                        Status::FAIL,
+                        format!(
+                            "the test process ended with exit code {c} before recording a result"
+                        ),
+                    ),
+                    _ => (
+                        State::INCOMPLETE,
+                        Status::KILLED,
+                        "the test process was killed before recording a result".to_string(),
+                    ),
                 };
                 eprintln!("ERROR: {}: {why}", full(&name, &path));
                 self.set(id, state, status, Some(&why));
@@ -822,7 +890,12 @@ impl Sched<'_> {
         let path = self.jobs[j].path.clone();
         if let Ok(Some(r)) = self.store.get_test(self.jobs[j].id) {
             self.progress.done_one(&r.state, &r.status);
-            self.progress.result_line(&r, &self.req.target, &self.req.runname, &self.area.linktree());
+            self.progress.result_line(
+                &r,
+                &self.req.target,
+                &self.req.runname,
+                &self.area.linktree(),
+            );
         }
         self.dirty.insert(name.clone());
         let _ = path;
@@ -849,7 +922,9 @@ impl Sched<'_> {
     }
 
     fn has_detached(&self) -> bool {
-        self.jobs.iter().any(|jb| jb.phase == Phase::InFlight { local: false })
+        self.jobs
+            .iter()
+            .any(|jb| jb.phase == Phase::InFlight { local: false })
     }
 
     /// Nothing runs and nothing is ready: whatever still waits can never start.
@@ -863,17 +938,24 @@ impl Sched<'_> {
         for ti in 0..self.tests.len() {
             if self.tests[ti].pending_items {
                 let id = self.tests[ti].toplevel_id;
-                let why = format!("Nothing more can run: waits on {}", self.tests[ti].tc.waiton.join(" "));
+                let why = format!(
+                    "Nothing more can run: waits on {}",
+                    self.tests[ti].tc.waiton.join(" ")
+                );
                 self.set(id, State::NOT_STARTED, Status::PREQ_DISCARDED, Some(&why));
                 self.tests[ti].pending_items = false;
             }
             for j in self.tests[ti].jobs.clone() {
                 if self.jobs[j].phase == Phase::Waiting {
                     self.jobs[j].phase = Phase::Done;
-                    let why = format!("Nothing more can run: waits on {}", self.tests[ti].tc.waiton.join(" "));
+                    let why = format!(
+                        "Nothing more can run: waits on {}",
+                        self.tests[ti].tc.waiton.join(" ")
+                    );
                     let id = self.jobs[j].id;
                     self.set(id, State::NOT_STARTED, Status::PREQ_DISCARDED, Some(&why));
-                    self.progress.done_one(State::NOT_STARTED, Status::PREQ_DISCARDED);
+                    self.progress
+                        .done_one(State::NOT_STARTED, Status::PREQ_DISCARDED);
                 }
             }
         }
@@ -895,21 +977,34 @@ impl Sched<'_> {
 }
 
 fn on_path(prog: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(prog).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(prog).is_file()))
 }
 
 /// Run the selected tests of an area for one target and run name.
-pub fn run(area: &Area, req: &RunRequest, interrupted: &std::sync::atomic::AtomicBool) -> Result<RunSummary, RunError> {
+pub fn run(
+    area: &Area,
+    req: &RunRequest,
+    interrupted: &std::sync::atomic::AtomicBool,
+) -> Result<RunSummary, RunError> {
     let keys = area.key_names();
     let parts = mt_area::keys::validate_target(&req.target, &keys)?;
-    let key_refs: Vec<(&str, &str)> = area.keys.iter().map(|(k, t)| (k.as_str(), t.as_str())).collect();
+    let key_refs: Vec<(&str, &str)> = area
+        .keys
+        .iter()
+        .map(|(k, t)| (k.as_str(), t.as_str()))
+        .collect();
     let mut store = Store::open(area.dbpath(), &key_refs)?;
     store.set_source("runner");
     let plan: Plan = plan::build(area, &req.testpatt, req.tagexpr.as_deref(), &area.host)?;
     for p in &plan.problems {
         eprintln!("ERROR: {p}");
     }
-    let keyvals: Vec<(&str, &str)> = keys.iter().map(String::as_str).zip(parts.iter().map(String::as_str)).collect();
+    let keyvals: Vec<(&str, &str)> = keys
+        .iter()
+        .map(String::as_str)
+        .zip(parts.iter().map(String::as_str))
+        .collect();
     if let Some(r) = store.find_run(&keyvals, &req.runname)? {
         if store.is_locked(r.id)? {
             return Err(RunError::Locked {
@@ -921,9 +1016,14 @@ pub fn run(area: &Area, req: &RunRequest, interrupted: &std::sync::atomic::Atomi
     let run_id = store.register_run(&keyvals, &req.runname, &req.owner)?;
     // Tests whose heartbeat stopped long ago (killed runner, lost host) are marked DEAD
     // before anything is decided from their state.
-    let deadtime = area.setup("deadtime").and_then(|v| v.parse().ok()).unwrap_or(7200);
+    let deadtime = area
+        .setup("deadtime")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7200);
     match crate::dead::mark_incompletes(&store, None, deadtime) {
-        Ok(n) if n > 0 => eprintln!("WARNING: marked {n} test(s) COMPLETED/DEAD (no heartbeat for {deadtime}s)"),
+        Ok(n) if n > 0 => {
+            eprintln!("WARNING: marked {n} test(s) COMPLETED/DEAD (no heartbeat for {deadtime}s)")
+        }
         Ok(_) => {}
         Err(e) => eprintln!("WARNING: dead test detection failed: {e}"),
     }
@@ -938,7 +1038,6 @@ pub fn run(area: &Area, req: &RunRequest, interrupted: &std::sync::atomic::Atomi
             description: tc.meta("description").unwrap_or("").trim().to_string(),
             tags: tc.tags.clone(),
             jobgroup: tc.jobgroup.clone().unwrap_or_else(|| "default".into()),
-            ..mt_db::TestMeta::default()
         };
         let _ = store.upsert_test_meta(&meta);
     }
@@ -958,8 +1057,14 @@ pub fn run(area: &Area, req: &RunRequest, interrupted: &std::sync::atomic::Atomi
     }
     base_env.insert("MT_RUNNAME".into(), req.runname.clone());
     base_env.insert("MT_TARGET".into(), req.target.clone());
-    base_env.insert("MT_RUN_AREA_HOME".into(), area.toppath.to_string_lossy().into_owned());
-    base_env.insert("MT_LINKTREE".into(), area.linktree().to_string_lossy().into_owned());
+    base_env.insert(
+        "MT_RUN_AREA_HOME".into(),
+        area.toppath.to_string_lossy().into_owned(),
+    );
+    base_env.insert(
+        "MT_LINKTREE".into(),
+        area.linktree().to_string_lossy().into_owned(),
+    );
 
     let (tx, rx) = mpsc::channel();
     let last_event = store.last_event_id()?;
@@ -1038,7 +1143,12 @@ pub fn run(area: &Area, req: &RunRequest, interrupted: &std::sync::atomic::Atomi
             let mut host = area.host.clone();
             let items = s.tests[ti].tc.expand_items(&mut host);
             if items.is_empty() {
-                s.set(top, State::NOT_STARTED, Status::ZERO_ITEMS, Some("Failed to run due to failed prerequisites (the item list is empty)"));
+                s.set(
+                    top,
+                    State::NOT_STARTED,
+                    Status::ZERO_ITEMS,
+                    Some("Failed to run due to failed prerequisites (the item list is empty)"),
+                );
             } else if s.tests[ti].tc.is_itemized() {
                 s.register_items(ti, items);
             } else {
@@ -1109,7 +1219,12 @@ pub fn run(area: &Area, req: &RunRequest, interrupted: &std::sync::atomic::Atomi
             if s.jobs[j].phase == Phase::Waiting {
                 let id = s.jobs[j].id;
                 s.jobs[j].phase = Phase::Done;
-                s.set(id, State::NOT_STARTED, Status::FAIL, Some("not launched: the run stopped after a launch failure"));
+                s.set(
+                    id,
+                    State::NOT_STARTED,
+                    Status::FAIL,
+                    Some("not launched: the run stopped after a launch failure"),
+                );
             }
         }
     }

@@ -67,17 +67,21 @@ impl Triggers {
                 .spawn();
             match child {
                 Ok(c) => self.running.push(c),
-                Err(e) => eprintln!("WARNING: trigger {key} for {testname}: cannot run {line}: {e}"),
+                Err(e) => {
+                    eprintln!("WARNING: trigger {key} for {testname}: cannot run {line}: {e}")
+                }
             }
         }
-        self.running.retain_mut(|c| matches!(c.try_wait(), Ok(None)));
+        self.running
+            .retain_mut(|c| matches!(c.try_wait(), Ok(None)));
     }
 
     /// Wait up to `limit` for started triggers to end.
     pub fn wait(&mut self, limit: Duration) {
         let deadline = Instant::now() + limit;
         while !self.running.is_empty() && Instant::now() < deadline {
-            self.running.retain_mut(|c| matches!(c.try_wait(), Ok(None)));
+            self.running
+                .retain_mut(|c| matches!(c.try_wait(), Ok(None)));
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -14,7 +14,11 @@ pub enum WorkAreaError {
         source: std::io::Error,
     },
     #[error("copying the test source {src} to {dst} failed: {msg}")]
-    Copy { src: PathBuf, dst: PathBuf, msg: String },
+    Copy {
+        src: PathBuf,
+        dst: PathBuf,
+        msg: String,
+    },
 }
 
 /// Free space in KB of the file system holding `path` (the "available" column of df).
@@ -49,7 +53,9 @@ pub fn choose_disk(disks: &[(String, String)], minspace: u64) -> Result<PathBuf,
         }
         let free = free_kb(&path).unwrap_or(0);
         if free <= minspace {
-            why.push(format!("{name}={p}: {free} KB free, minspace is {minspace}"));
+            why.push(format!(
+                "{name}={p}: {free} KB free, minspace is {minspace}"
+            ));
         }
         if free > minspace && best.as_ref().is_none_or(|(b, _)| free > *b) {
             best = Some((free, path));
@@ -73,7 +79,14 @@ pub struct Paths {
 }
 
 #[must_use]
-pub fn paths(disk: &Path, linktree: &Path, target: &str, runname: &str, test: &str, item: &str) -> Paths {
+pub fn paths(
+    disk: &Path,
+    linktree: &Path,
+    target: &str,
+    runname: &str,
+    test: &str,
+    item: &str,
+) -> Paths {
     let phys_top = disk.join(target).join(runname).join(test);
     let link_top = linktree.join(target).join(runname).join(test);
     let (phys_dir, work_area) = if item.is_empty() {
@@ -131,7 +144,11 @@ pub fn create(p: &Paths, itemized: bool) -> Result<(), WorkAreaError> {
 
 /// Copy the test's source directory into its run directory. Without `testcopycmd` this is a
 /// built-in recursive copy (the original used rsync, which is not always installed).
-pub fn copy_test_source(src: &Path, dst: &Path, testcopycmd: Option<&str>) -> Result<(), WorkAreaError> {
+pub fn copy_test_source(
+    src: &Path,
+    dst: &Path,
+    testcopycmd: Option<&str>,
+) -> Result<(), WorkAreaError> {
     if let Some(cmd) = testcopycmd.filter(|c| !c.trim().is_empty()) {
         let line = cmd
             .replace("TEST_SRC_PATH", &src.to_string_lossy())
@@ -203,12 +220,23 @@ mod tests {
         assert_eq!(p.phys_dir, disk.join("ubuntu/r1/ww10/build/x86/debug"));
         assert_eq!(p.work_area, lt.join("ubuntu/r1/ww10/build/x86/debug"));
         create(&p, true).unwrap();
-        assert!(std::fs::symlink_metadata(&p.work_area).unwrap().file_type().is_symlink());
-        assert!(std::fs::symlink_metadata(lt.join("ubuntu/r1/ww10/build")).unwrap().is_dir());
+        assert!(std::fs::symlink_metadata(&p.work_area)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(std::fs::symlink_metadata(lt.join("ubuntu/r1/ww10/build"))
+            .unwrap()
+            .is_dir());
         let q = paths(&disk, &lt, "ubuntu/r1", "ww10", "setup", "");
         create(&q, false).unwrap();
-        assert!(std::fs::symlink_metadata(&q.work_area).unwrap().file_type().is_symlink());
-        assert_eq!(std::fs::canonicalize(&q.work_area).unwrap(), disk.join("ubuntu/r1/ww10/setup").canonicalize().unwrap());
+        assert!(std::fs::symlink_metadata(&q.work_area)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            std::fs::canonicalize(&q.work_area).unwrap(),
+            disk.join("ubuntu/r1/ww10/setup").canonicalize().unwrap()
+        );
     }
 
     #[test]

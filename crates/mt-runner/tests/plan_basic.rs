@@ -37,7 +37,10 @@ fn basic_area_resolves_as_expected() {
     for tc in &plan.tests {
         let mut host = area.host.clone();
         let items: Vec<String> = if tc.is_itemized() {
-            tc.expand_items(&mut host).iter().map(mt_area::Item::path).collect()
+            tc.expand_items(&mut host)
+                .iter()
+                .map(mt_area::Item::path)
+                .collect()
         } else {
             Vec::new()
         };
@@ -55,8 +58,22 @@ fn basic_area_resolves_as_expected() {
     let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<_>>();
     let want: BTreeMap<String, (Vec<String>, String, Vec<String>)> = [
         ("setup", (s(&[]), "normal", s(&[]))),
-        ("compile", (s(&["setup"]), "normal", s(&["x86/O0", "x86/O2", "arm/O0", "arm/O2"]))),
-        ("unit", (s(&["compile"]), "itemmatch", s(&["x86/O0", "x86/O2", "arm/O0", "arm/O2"]))),
+        (
+            "compile",
+            (
+                s(&["setup"]),
+                "normal",
+                s(&["x86/O0", "x86/O2", "arm/O0", "arm/O2"]),
+            ),
+        ),
+        (
+            "unit",
+            (
+                s(&["compile"]),
+                "itemmatch",
+                s(&["x86/O0", "x86/O2", "arm/O0", "arm/O2"]),
+            ),
+        ),
         ("package", (s(&["unit"]), "normal", s(&[]))),
         ("publish", (s(&["package"]), "normal", s(&[]))),
         ("report", (s(&["unit"]), "toplevel", s(&[]))),
@@ -80,7 +97,9 @@ fn basic_area_resolves_as_expected() {
     assert_eq!(by("serial").jobgroup.as_deref(), Some("serial"));
     assert_eq!(area.jobgroup_limit("serial"), Some(1));
     assert_eq!(area.max_concurrent_jobs(), 3);
-    assert!(matches!(by("skipper").skip, Some(mt_area::SkipRule::FileExists(ref p)) if p.ends_with("/megatest.config")));
+    assert!(
+        matches!(by("skipper").skip, Some(mt_area::SkipRule::FileExists(ref p)) if p.ends_with("/megatest.config"))
+    );
     assert_eq!(by("triggered").triggers.len(), 1);
     assert_eq!(by("triggered").triggers[0].0, "COMPLETED/PASS");
     assert!(by("logfail").logpro_rules("run").is_some());
@@ -89,7 +108,10 @@ fn basic_area_resolves_as_expected() {
     // Selecting one item pulls in the matching upstream item through itemmatch.
     let plan = mt_runner::plan::build(&area, "unit/arm/O2", None, &area.host).expect("plan");
     let names: Vec<&str> = plan.tests.iter().map(|t| t.name.as_str()).collect();
-    assert!(names.contains(&"compile") && names.contains(&"setup"), "{names:?}");
+    assert!(
+        names.contains(&"compile") && names.contains(&"setup"),
+        "{names:?}"
+    );
     assert!(plan.patt.matches("compile", "arm/O2"));
     assert!(plan.patt.matches("unit", "arm/O2"));
     assert!(!plan.patt.matches("unit", "x86/O0"));
@@ -107,6 +129,9 @@ fn nothing_selected_is_an_error() {
     let area = Area::load_at(&dir, "megatest.config", LoadOptions::default()).unwrap();
     let err = mt_runner::plan::build(&area, "nosuchtest", None, &area.host).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("no test matches -testpatt nosuchtest"), "{msg}");
+    assert!(
+        msg.contains("no test matches -testpatt nosuchtest"),
+        "{msg}"
+    );
     assert!(msg.contains("setup"), "lists the known tests: {msg}");
 }

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use mt_configf::{read_config, RealHost, ReadOptions, SystemMode};
+use mt_configf::{read_config, ReadOptions, RealHost, SystemMode};
 use mt_db::{RunInfo, Store};
 use mt_runner::reporter::Reporter;
 use mt_runner::CmdInfo;
@@ -20,7 +20,10 @@ struct Ctx {
 
 fn ctx() -> Result<Ctx, CliError> {
     let enc = std::env::var("MT_CMDINFO").map_err(|_| {
-        CliError::new(5, "MT_CMDINFO env var not set, this command must be called from inside a running test")
+        CliError::new(
+            5,
+            "MT_CMDINFO env var not set, this command must be called from inside a running test",
+        )
     })?;
     let ci = CmdInfo::decode(&enc).map_err(|e| CliError::new(5, e.to_string()))?;
     let mut store = Store::open_existing(&ci.dbpath)?;
@@ -35,7 +38,11 @@ fn ctx() -> Result<Ctx, CliError> {
     let triggers = read_config(Path::new(&ci.testpath).join("testconfig"), &ro, &mut host)
         .map(|o| mt_area::section_pairs(&o.config, "triggers"))
         .unwrap_or_default();
-    Ok(Ctx { ci, store, triggers })
+    Ok(Ctx {
+        ci,
+        store,
+        triggers,
+    })
 }
 
 fn normalize_status(s: &str) -> String {
@@ -52,8 +59,14 @@ pub fn step(a: &Args) -> Result<Option<i32>, CliError> {
         return Ok(None);
     };
     let c = ctx()?;
-    let (Some(state), Some(status)) = (a.get_any(&["-state", ":state"]), a.get_any(&["-status", ":status"])) else {
-        return Err(CliError::new(6, "You must specify :state and :status with every call to -step"));
+    let (Some(state), Some(status)) = (
+        a.get_any(&["-state", ":state"]),
+        a.get_any(&["-status", ":status"]),
+    ) else {
+        return Err(CliError::new(
+            6,
+            "You must specify :state and :status with every call to -step",
+        ));
     };
     let dat = Path::new(&c.ci.testpath).join(format!("{name}.dat"));
     let mut comment = a.get("-m").unwrap_or("").to_string();
@@ -63,14 +76,23 @@ pub fn step(a: &Args) -> Result<Option<i32>, CliError> {
         }
     }
     let log = a.get("-setlog").unwrap_or("");
-    c.store.record_step(c.ci.test_id, name, state, status, &comment, log)?;
+    c.store
+        .record_step(c.ci.test_id, name, state, status, &comment, log)?;
     Ok(Some(0))
 }
 
 /// The combined block: `-setlog -set-toplog -test-status -set-values -load-test-data
 /// -runstep -summarize-items`.
 pub fn combined(a: &Args) -> Result<Option<i32>, CliError> {
-    let any = ["-setlog", "-set-toplog", "-test-status", "-set-values", "-load-test-data", "-runstep", "-summarize-items"];
+    let any = [
+        "-setlog",
+        "-set-toplog",
+        "-test-status",
+        "-set-values",
+        "-load-test-data",
+        "-runstep",
+        "-summarize-items",
+    ];
     if !a.has_any(&any) || (a.has("-setlog") && a.has("-step") && !a.has_any(&any[1..])) {
         return Ok(None);
     }
@@ -79,11 +101,23 @@ pub fn combined(a: &Args) -> Result<Option<i32>, CliError> {
     let mut reporter = Reporter::new(&c.store, "test");
     reporter.set_triggers(&c.ci.test_name, c.triggers.clone());
     if let Some(f) = a.get("-setlog") {
-        c.store.update_test_run_info(c.ci.test_id, &RunInfo { final_logf: Some(f), ..RunInfo::default() })?;
+        c.store.update_test_run_info(
+            c.ci.test_id,
+            &RunInfo {
+                final_logf: Some(f),
+                ..RunInfo::default()
+            },
+        )?;
     }
     if let Some(f) = a.get("-set-toplog") {
         if let Some(top) = c.store.find_test(c.ci.run_id, &c.ci.test_name, "")? {
-            c.store.update_test_run_info(top.id, &RunInfo { final_logf: Some(f), ..RunInfo::default() })?;
+            c.store.update_test_run_info(
+                top.id,
+                &RunInfo {
+                    final_logf: Some(f),
+                    ..RunInfo::default()
+                },
+            )?;
         }
     }
     let value_fields = (a.get(":value"), a.get(":expected"), a.get(":tol"));
@@ -100,7 +134,10 @@ pub fn combined(a: &Args) -> Result<Option<i32>, CliError> {
                     a.get(":units").unwrap_or(""),
                 )?;
                 if let Some(s) = &row.status {
-                    eprintln!("INFO: {}/{} = {v} (expected {e}, tol {t}): {s}", row.category, row.variable);
+                    eprintln!(
+                        "INFO: {}/{} = {v} (expected {e}, tol {t}): {s}",
+                        row.category, row.variable
+                    );
                 }
             }
             _ if a.has("-set-values") => {
@@ -125,7 +162,10 @@ pub fn combined(a: &Args) -> Result<Option<i32>, CliError> {
         std::io::stdin().read_to_string(&mut input)?;
         let load = c.store.load_test_data_csv(c.ci.test_id, &input, "test")?;
         reporter.fire(&load.changes);
-        eprintln!("INFO: loaded {} test data rows ({} pass, {} fail)", load.records, load.pass_count, load.fail_count);
+        eprintln!(
+            "INFO: loaded {} test data rows ({} pass, {} fail)",
+            load.records, load.pass_count, load.fail_count
+        );
     }
     if let Some(name) = a.get("-runstep") {
         code = runstep(&c, &mut reporter, name, a)?;
@@ -143,7 +183,8 @@ fn runstep(c: &Ctx, _reporter: &mut Reporter<'_>, name: &str, a: &Args) -> Resul
     }
     let msg = a.get("-m").unwrap_or("");
     let log = format!("{name}.log");
-    c.store.record_step(c.ci.test_id, name, "start", "n/a", msg, &log)?;
+    c.store
+        .record_step(c.ci.test_id, name, "start", "n/a", msg, &log)?;
     let cmd = a.remaining.join(" ");
     let st = std::process::Command::new("/bin/sh")
         .arg("-c")
@@ -161,9 +202,16 @@ fn runstep(c: &Ctx, _reporter: &mut Reporter<'_>, name: &str, a: &Args) -> Resul
             }
         };
         let h = html.to_string_lossy().into_owned();
-        c.store.update_test_run_info(c.ci.test_id, &RunInfo { final_logf: Some(&h), ..RunInfo::default() })?;
+        c.store.update_test_run_info(
+            c.ci.test_id,
+            &RunInfo {
+                final_logf: Some(&h),
+                ..RunInfo::default()
+            },
+        )?;
     }
-    c.store.record_step(c.ci.test_id, name, "end", &code.to_string(), msg, &log)?;
+    c.store
+        .record_step(c.ci.test_id, name, "end", &code.to_string(), msg, &log)?;
     Ok(match code {
         0..=2 => code,
         _ => 3,
@@ -192,7 +240,14 @@ fn summarize_items(c: &Ctx) -> Result<(), CliError> {
         ));
     }
     html.push_str("</table></body></html>\n");
-    let dir = if top.rundir.is_empty() { c.ci.work_area.clone() } else { top.rundir };
-    std::fs::write(Path::new(&dir).join(format!("megatest-rollup-{}.html", c.ci.test_name)), html)?;
+    let dir = if top.rundir.is_empty() {
+        c.ci.work_area.clone()
+    } else {
+        top.rundir
+    };
+    std::fs::write(
+        Path::new(&dir).join(format!("megatest-rollup-{}.html", c.ci.test_name)),
+        html,
+    )?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The actions of the command line, one module per family.
 
 pub mod archive;
+pub mod envutil;
 pub mod intest;
 pub mod manage;
 pub mod query;
@@ -8,6 +9,7 @@ pub mod reports;
 pub mod runcmd;
 pub mod show;
 pub mod util;
+pub mod wizard;
 
 use mt_area::{Area, LoadOptions};
 
@@ -35,7 +37,14 @@ pub fn load_area(a: &Args, target: Option<String>) -> Result<Area, CliError> {
     let toppath = mt_area::locate(&cwd, &config_name)?;
     let toppath = toppath.canonicalize().unwrap_or(toppath);
     let mut args: Vec<(&str, &str)> = Vec::new();
-    for o in ["-target", "-reqtarg", "-runname", "-testpatt", "-runtests", "-itempatt"] {
+    for o in [
+        "-target",
+        "-reqtarg",
+        "-runname",
+        "-testpatt",
+        "-runtests",
+        "-itempatt",
+    ] {
         if let Some(v) = a.get(o) {
             args.push((o, v));
         }
@@ -61,7 +70,10 @@ pub fn open_store(area: &Area) -> Result<mt_db::Store, CliError> {
     if !path.exists() {
         return Err(CliError::new(
             1,
-            format!("no database yet at {} (nothing has been run in this area)", path.display()),
+            format!(
+                "no database yet at {} (nothing has been run in this area)",
+                path.display()
+            ),
         ));
     }
     Ok(mt_db::Store::open_existing(&path)?)

@@ -11,8 +11,13 @@ use crate::args::Args;
 use crate::error::CliError;
 
 fn list(v: Option<&str>) -> Vec<String> {
-    v.map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
-        .unwrap_or_default()
+    v.map(|s| {
+        s.split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn filter(a: &Args) -> TestFilter {
@@ -58,7 +63,10 @@ pub fn list_runs(a: &Args) -> Result<Option<i32>, CliError> {
             for t in &l.tests {
                 let mut v = serde_json::to_value(&t.test).unwrap_or(Value::Null);
                 if let Value::Object(o) = &mut v {
-                    o.insert("steps".into(), serde_json::to_value(&t.steps).unwrap_or(Value::Null));
+                    o.insert(
+                        "steps".into(),
+                        serde_json::to_value(&t.steps).unwrap_or(Value::Null),
+                    );
                 }
                 data.insert(t.test.id.to_string(), v);
             }
@@ -69,7 +77,10 @@ pub fn list_runs(a: &Args) -> Result<Option<i32>, CliError> {
                 m.insert(r.runname.clone(), json!({"meta": meta, "data": data}));
             }
         }
-        println!("{}", serde_json::to_string_pretty(&Value::Object(top)).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Value::Object(top)).unwrap_or_default()
+        );
         return Ok(Some(0));
     }
     let mut out = String::new();
@@ -170,16 +181,25 @@ pub fn test_paths(a: &Args) -> Result<Option<i32>, CliError> {
 fn glob_in(dir: &str, glob: &str) -> Vec<String> {
     let re = format!(
         "^{}$",
-        regex::escape(glob).replace("\\*", "[^/]*").replace("\\?", "[^/]")
+        regex::escape(glob)
+            .replace("\\*", "[^/]*")
+            .replace("\\?", "[^/]")
     );
-    let Ok(re) = regex::Regex::new(&re) else { return Vec::new() };
+    let Ok(re) = regex::Regex::new(&re) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let mut stack = vec![std::path::PathBuf::from(dir)];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
-            let rel = p.strip_prefix(dir).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default();
+            let rel = p
+                .strip_prefix(dir)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if re.is_match(&rel) {
                 out.push(p.to_string_lossy().into_owned());
             }

@@ -16,7 +16,10 @@ pub fn run(a: &Args) -> Result<Option<i32>, CliError> {
     }
     eprintln!("megatest {}", a.raw.join(" "));
     let t = target(a).ok_or_else(|| {
-        CliError::new(3, "Missing required parameter for -run, you must specify the target with -target")
+        CliError::new(
+            3,
+            "Missing required parameter for -run, you must specify the target with -target",
+        )
     })?;
     let rn = a.get_any(&["-runname", ":runname"]).map(str::to_string).ok_or_else(|| {
         CliError::new(3, "Missing required parameter for -run, you must specify the run name with -runname runname")
@@ -52,16 +55,25 @@ pub fn run(a: &Args) -> Result<Option<i32>, CliError> {
         }
         if p == "%" {
             if let Some(tp) = rc.get_or_default(&t, "TESTPATT") {
-                eprintln!("INFO: testpatt defined in TESTPATT from runconfigs: {}", tp.trim());
+                eprintln!(
+                    "INFO: testpatt defined in TESTPATT from runconfigs: {}",
+                    tp.trim()
+                );
                 p = tp.trim().to_string();
             }
         }
         p
     };
     if !area.runconfigs_file().exists() {
-        eprintln!("WARNING: You do not have a run config file ({})", area.runconfigs_file().display());
+        eprintln!(
+            "WARNING: You do not have a run config file ({})",
+            area.runconfigs_file().display()
+        );
     } else if rc.section(&t).is_none_or(mt_configf::Section::is_empty) {
-        eprintln!("WARNING: target {t} has no section in {} (only [default] values apply)", area.runconfigs_file().display());
+        eprintln!(
+            "WARNING: target {t} has no section in {} (only [default] values apply)",
+            area.runconfigs_file().display()
+        );
     }
     let megatest = area
         .setup("executable")
@@ -75,7 +87,12 @@ pub fn run(a: &Args) -> Result<Option<i32>, CliError> {
         tagexpr: a.get("-tagexpr").map(str::to_string),
         rerun: a
             .get("-rerun")
-            .map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+            .map(|s| {
+                s.split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
             .unwrap_or_default(),
         force: a.has("-force"),
         preclean: a.has("-preclean"),
@@ -107,7 +124,10 @@ pub fn run(a: &Args) -> Result<Option<i32>, CliError> {
             if sum.problems.is_empty() {
                 Ok(Some(0))
             } else {
-                eprintln!("ERROR: the run {t}/{rn} finished with {} problem(s):", sum.problems.len());
+                eprintln!(
+                    "ERROR: the run {t}/{rn} finished with {} problem(s):",
+                    sum.problems.len()
+                );
                 for p in &sum.problems {
                     eprintln!("  {p}");
                 }

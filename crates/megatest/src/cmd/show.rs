@@ -12,7 +12,10 @@ fn dump(cfg: &Config, mode: Option<&str>, default_mode: &str) -> Result<String, 
         "json" => Ok(mt_configf::to_json(cfg)),
         "ini" => Ok(mt_configf::to_ini(cfg)),
         "sexp" | "sexpr" | "scheme" => Ok(mt_configf::to_sexp(cfg)),
-        other => Err(CliError::new(1, format!("-dumpmode of {other} not recognised (use json, ini or sexpr)"))),
+        other => Err(CliError::new(
+            1,
+            format!("-dumpmode of {other} not recognised (use json, ini or sexpr)"),
+        )),
     }
 }
 
@@ -34,7 +37,10 @@ pub fn show_config(a: &Args) -> Result<Option<i32>, CliError> {
             println!("{val}");
             return Ok(Some(0));
         }
-        return Err(CliError::new(1, format!("[{s}] {v} is not set in {}", area.config_file.display())));
+        return Err(CliError::new(
+            1,
+            format!("[{s}] {v} is not set in {}", area.config_file.display()),
+        ));
     }
     print!("{}", dump(&area.config, mode(a), "sexpr")?);
     Ok(Some(0))
@@ -44,7 +50,9 @@ pub fn show_runconfig(a: &Args) -> Result<Option<i32>, CliError> {
     if !a.has("-show-runconfig") {
         return Ok(None);
     }
-    let t = target(a).ok_or_else(|| CliError::new(3, "-show-runconfig needs a target: give -target K1/K2/..."))?;
+    let t = target(a).ok_or_else(|| {
+        CliError::new(3, "-show-runconfig needs a target: give -target K1/K2/...")
+    })?;
     let area = load_area(a, Some(t.clone()))?;
     mt_area::keys::validate_target(&t, &area.key_names())?;
     if a.get("-reqtarg").is_some() {
@@ -59,7 +67,13 @@ pub fn show_runconfig(a: &Args) -> Result<Option<i32>, CliError> {
                 println!("{val}");
                 Ok(Some(0))
             }
-            None => Err(CliError::new(1, format!("{v} is not set for {t} (nor in [default]) in {}", area.runconfigs_file().display()))),
+            None => Err(CliError::new(
+                1,
+                format!(
+                    "{v} is not set for {t} (nor in [default]) in {}",
+                    area.runconfigs_file().display()
+                ),
+            )),
         };
     }
     print!("{}", dump(&rc, mode(a), "ini")?);
@@ -70,7 +84,10 @@ pub fn show_runconfig(a: &Args) -> Result<Option<i32>, CliError> {
 pub fn require_section(area: &mt_area::Area, t: &str) -> Result<(), CliError> {
     let all = area.runconfig_all()?;
     if all.section(t).is_none() {
-        return Err(CliError::new(1, format!("[{t}] not found in {}", area.runconfigs_file().display())));
+        return Err(CliError::new(
+            1,
+            format!("[{t}] not found in {}", area.runconfigs_file().display()),
+        ));
     }
     Ok(())
 }
@@ -81,7 +98,10 @@ pub fn show_keys(a: &Args) -> Result<Option<i32>, CliError> {
     }
     let area = load_area(a, None)?;
     if a.json() {
-        println!("{}", serde_json::to_string(&area.key_names()).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string(&area.key_names()).unwrap_or_default()
+        );
     } else {
         println!("Keys: {}", area.key_names().join(", "));
     }
@@ -107,7 +127,12 @@ pub fn list_targets(a: &Args) -> Result<Option<i32>, CliError> {
                 println!("{n}");
             }
         }
-        Some(m) => return Err(CliError::new(1, format!("dump output format {m} not supported for -list-targets"))),
+        Some(m) => {
+            return Err(CliError::new(
+                1,
+                format!("dump output format {m} not supported for -list-targets"),
+            ))
+        }
     }
     Ok(Some(0))
 }

@@ -17,14 +17,19 @@ pub fn shared_area(name: &str) -> Option<PathBuf> {
     if p.join("megatest.config").is_file() {
         Some(p)
     } else {
-        eprintln!("SKIP: {} not found (the acceptance areas live in ../shared)", p.display());
+        eprintln!(
+            "SKIP: {} not found (the acceptance areas live in ../shared)",
+            p.display()
+        );
         None
     }
 }
 
 /// An example area shipped in this repository.
 pub fn example_area(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
 }
 
 pub fn copy_dir(src: &Path, dst: &Path) {
