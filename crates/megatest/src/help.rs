@@ -50,6 +50,13 @@ Queries
   -show-keys                the keys of this area
   -show-cmdinfo             decode MT_CMDINFO
 
+Reports
+  -generate-html [-html-dir DIR]   HTML tree of runs and tests (default <linktree>/html)
+  -junit FILE               JUnit XML of the runs matching -target/-runname/-testpatt
+  -diff-rep -src-target T -src-runname R -target T -runname R -diff-html FILE
+                            HTML report of the tests whose state/status differ
+  -extract-ods FILE -target T -runname R [-pathmod P]   OpenDocument spreadsheet
+
 General
   -start-dir DIR            run as if started in DIR
   -config FILE              use FILE instead of megatest.config
