@@ -158,3 +158,45 @@ fn helpers_outside_a_test_exit_5() {
         text(&o)
     );
 }
+
+const RUNSTEP: &str = r#"#!/bin/sh
+$MT_MEGATEST -runstep sim -logpro $MT_TEST_RUN_DIR/sim.rules "echo simulating; echo 'warning: slow clock'; echo SIM DONE"
+echo "runstep exit $?" > runstep.rc
+"#;
+
+const RULES: &str = r#"(expect:warning  in "LogFileBody" = 0 "No warnings" #/warning/)
+(expect:required in "LogFileBody" = 1 "Finished"    #/SIM DONE/)
+"#;
+
+#[test]
+fn runstep_with_logpro() {
+    let a = area(&[(
+        "sim",
+        "[setup]\nrunscript rs.sh\n",
+        Some(("rs.sh", RUNSTEP)),
+    )]);
+    std::fs::write(a.dir.join("tests/sim/sim.rules"), RULES).unwrap();
+    let o = a.mt(&["-run", "-target", "linux", "-runname", "r1", "-testpatt", "%"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let rd = a.dir.join("runs/linux/r1/sim");
+    // logpro's WARN (2) is the step's result and the process exit code.
+    assert_eq!(std::fs::read_to_string(rd.join("runstep.rc")).unwrap().trim(), "runstep exit 2");
+    let end: String = a
+        .db()
+        .query_row(
+            "SELECT s.status FROM test_steps s JOIN tests t ON t.id=s.test_id WHERE s.stepname='sim' AND s.state='end'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(end, "2");
+    assert!(rd.join("sim.html").is_file(), "logpro HTML report");
+    assert!(std::fs::read_to_string(rd.join("sim.log")).unwrap().contains("SIM DONE"));
+    let logf: String = a
+        .db()
+        .query_row("SELECT final_logf FROM tests WHERE testname='sim'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(logf, "sim.html");
+    // The runscript set no status: its exit code (0) made the test PASS.
+    assert_eq!(a.record("r1", "sim", ""), Some(("COMPLETED".into(), "PASS".into())));
+}
