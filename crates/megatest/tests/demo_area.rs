@@ -7,7 +7,15 @@ use common::{example_area, text, Area};
 #[test]
 fn demo_area_matches_expected() {
     let a = Area::copy_of(&example_area("demo"));
-    let o = a.mt(&["-run", "-target", "linux/debug", "-runname", "demo1", "-testpatt", "%"]);
+    let o = a.mt(&[
+        "-run",
+        "-target",
+        "linux/debug",
+        "-runname",
+        "demo1",
+        "-testpatt",
+        "%",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let mut want: Vec<(String, String, &str, &str)> = vec![
         ("fetch".into(), String::new(), "COMPLETED", "PASS"),
@@ -28,11 +36,23 @@ fn demo_area_matches_expected() {
         }
     }
     for (t, i, st, ss) in &want {
-        assert_eq!(a.record("demo1", t, i), Some(((*st).to_string(), (*ss).to_string())), "{t}/{i}\n{}", text(&o));
+        assert_eq!(
+            a.record("demo1", t, i),
+            Some(((*st).to_string(), (*ss).to_string())),
+            "{t}/{i}\n{}",
+            text(&o)
+        );
     }
-    assert_eq!(a.count("SELECT count(*) FROM tests"), i64::try_from(want.len()).unwrap());
+    assert_eq!(
+        a.count("SELECT count(*) FROM tests"),
+        i64::try_from(want.len()).unwrap()
+    );
     // runconfigs: linux/debug overrides OPTLEVEL, linux/% adds CC.
-    let log = std::fs::read_to_string(a.dir.join("runs/linux/debug/demo1/build/net/shared/compile.log")).unwrap();
+    let log = std::fs::read_to_string(
+        a.dir
+            .join("runs/linux/debug/demo1/build/net/shared/compile.log"),
+    )
+    .unwrap();
     assert_eq!(log.trim(), "building net (shared) with cc -O0");
     // logpro wrote its report and summary; the .dat rows are test data.
     let lint = a.dir.join("runs/linux/debug/demo1/lint");

@@ -176,11 +176,24 @@ fn runstep_with_logpro() {
         Some(("rs.sh", RUNSTEP)),
     )]);
     std::fs::write(a.dir.join("tests/sim/sim.rules"), RULES).unwrap();
-    let o = a.mt(&["-run", "-target", "linux", "-runname", "r1", "-testpatt", "%"]);
+    let o = a.mt(&[
+        "-run",
+        "-target",
+        "linux",
+        "-runname",
+        "r1",
+        "-testpatt",
+        "%",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let rd = a.dir.join("runs/linux/r1/sim");
     // logpro's WARN (2) is the step's result and the process exit code.
-    assert_eq!(std::fs::read_to_string(rd.join("runstep.rc")).unwrap().trim(), "runstep exit 2");
+    assert_eq!(
+        std::fs::read_to_string(rd.join("runstep.rc"))
+            .unwrap()
+            .trim(),
+        "runstep exit 2"
+    );
     let end: String = a
         .db()
         .query_row(
@@ -191,12 +204,21 @@ fn runstep_with_logpro() {
         .unwrap();
     assert_eq!(end, "2");
     assert!(rd.join("sim.html").is_file(), "logpro HTML report");
-    assert!(std::fs::read_to_string(rd.join("sim.log")).unwrap().contains("SIM DONE"));
+    assert!(std::fs::read_to_string(rd.join("sim.log"))
+        .unwrap()
+        .contains("SIM DONE"));
     let logf: String = a
         .db()
-        .query_row("SELECT final_logf FROM tests WHERE testname='sim'", [], |r| r.get(0))
+        .query_row(
+            "SELECT final_logf FROM tests WHERE testname='sim'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(logf, "sim.html");
     // The runscript set no status: its exit code (0) made the test PASS.
-    assert_eq!(a.record("r1", "sim", ""), Some(("COMPLETED".into(), "PASS".into())));
+    assert_eq!(
+        a.record("r1", "sim", ""),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
 }

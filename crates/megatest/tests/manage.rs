@@ -893,7 +893,16 @@ const WAIVED: &[(&str, &str)] = &[
          [waiver_rules]\nsamesize test $(wc -c < %file1%) -eq $(wc -c < %file2%)\n",
     ),
     ("nowaivers", "[ezsteps]\nout exit 1\n"),
+    (
+        "lp",
+        "[ezsteps]\nout cp $MT_RUN_AREA_HOME/lp.txt out.txt; exit 1\n\n[waivers]\ncmpout diff out.txt\n",
+    ),
 ];
+
+/// The diff of `lp`'s output may only differ in `time:` lines.
+const CMPOUT_LOGPRO: &str =
+    "(expect:ignore in \"LogFileBody\" >= 0 \"time lines\" #/^[<>] time:/)\n\
+    (expect:error in \"LogFileBody\" = 0 \"other differences\" #/^[<>]/)\n";
 
 #[test]
 fn waivers_turn_a_known_failure_into_waived() {
@@ -910,9 +919,11 @@ fn waivers_turn_a_known_failure_into_waived() {
             "-quiet",
         ]))
     };
+    std::fs::write(a.dir.join("tests/lp/cmpout.logpro"), CMPOUT_LOGPRO).unwrap();
     std::fs::write(a.dir.join("result.txt"), "aaaa\n").unwrap();
+    std::fs::write(a.dir.join("lp.txt"), "value: 1\ntime: 10\n").unwrap();
     run("w1");
-    for t in ["flaky", "sized", "nowaivers"] {
+    for t in ["flaky", "sized", "nowaivers", "lp"] {
         assert_eq!(
             state_of(&a, "w1", t, ""),
             pair("COMPLETED", "FAIL"),
@@ -931,9 +942,11 @@ fn waivers_turn_a_known_failure_into_waived() {
         "-m",
         "known: flaky output",
     ]));
-    // Same output as the waived run: waived, the comment copied.
+    // Same output as the waived run: waived, the comment copied. lp's logpro rules
+    // accept a diff in the time line only.
+    std::fs::write(a.dir.join("lp.txt"), "value: 1\ntime: 20\n").unwrap();
     run("w2");
-    for t in ["flaky", "sized"] {
+    for t in ["flaky", "sized", "lp"] {
         assert_eq!(
             state_of(&a, "w2", t, ""),
             pair("COMPLETED", "WAIVED"),
@@ -956,8 +969,18 @@ fn waivers_turn_a_known_failure_into_waived() {
     );
     // Different output of the same size: the diff waiver fails, the size rule holds.
     std::fs::write(a.dir.join("result.txt"), "bbbb\n").unwrap();
+    std::fs::write(a.dir.join("lp.txt"), "value: 2\ntime: 20\n").unwrap();
     run("w3");
     assert_eq!(state_of(&a, "w3", "flaky", ""), pair("COMPLETED", "FAIL"));
+    assert_eq!(
+        state_of(&a, "w3", "lp", ""),
+        pair("COMPLETED", "FAIL"),
+        "a value changed"
+    );
+    assert!(
+        a.dir.join("runs/linux/w3/lp/cmpout.html").is_file(),
+        "logpro wrote its report"
+    );
     assert_eq!(state_of(&a, "w3", "sized", ""), pair("COMPLETED", "WAIVED"));
     // A different target has no waived history.
     ok(&a.mt(&[

@@ -56,7 +56,10 @@ impl Store {
     /// SQLite failures.
     pub fn set_run_contour(&self, run_id: i64, contour: &str) -> Result<()> {
         self.write("set run contour", |tx| {
-            tx.execute("UPDATE runs SET contour=?2 WHERE id=?1", params![run_id, contour])?;
+            tx.execute(
+                "UPDATE runs SET contour=?2 WHERE id=?1",
+                params![run_id, contour],
+            )?;
             Ok(())
         })
     }

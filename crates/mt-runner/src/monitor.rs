@@ -53,7 +53,9 @@ pub fn start(cfg: MonitorConfig, shared: Arc<JobShared>) -> JoinHandle<Option<Ki
         let started = Instant::now();
         let store = Store::open_existing(&cfg.dbpath).ok();
         // The first heartbeat goes out at once, so even short tests record load and space.
-        let mut last_beat = Instant::now().checked_sub(cfg.beat).unwrap_or_else(Instant::now);
+        let mut last_beat = Instant::now()
+            .checked_sub(cfg.beat)
+            .unwrap_or_else(Instant::now);
         let tick = Duration::from_millis(200);
         loop {
             if shared.done.load(Ordering::SeqCst) {
