@@ -27,6 +27,17 @@ Running tests
   -setvars V1=v1,V2=v2      extra variables for every launched test
   -contour NAME             stored with the run
 
+Managing runs (-target, -runname patterns; -testpatt required where marked *)
+  -remove-runs *            remove records, run directories and links (:state/:status filter)
+  -set-state-status S,T *   set state and status of the selected tests (KILLREQ,n/a kills)
+  -kill-runs *              kill the running tests of the selected runs
+  -set-run-status S [-m C]  set the status (and comment) of a run;  -get-run-status prints it
+  -lock / -unlock [-y]      a locked run refuses -run, -remove-runs, -set-state-status
+  -rename-run NEW           rename the run given by -target and -runname
+  -mark-incompletes         mark tests without heartbeat for [setup] deadtime as COMPLETED/DEAD
+  -run-wait *               wait until no selected test is LAUNCHED/REMOTEHOSTSTART/RUNNING/KILLREQ
+  -rerun-clean, -rerun-all  reset failed (or all) tests to NOT_STARTED, then run them again
+
 Inside a test (needs MT_CMDINFO, set by megatest)
   -test-status :state S :status T [-m comment]   set this test's state and status
   -step NAME :state S :status T                  record a step event

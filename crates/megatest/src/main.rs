@@ -103,6 +103,7 @@ fn dispatch(a: &Args) -> Result<i32, CliError> {
     step(cmd::query::list_runs(a)?);
     step(cmd::query::list_db_targets(a)?);
     step(cmd::runcmd::run(a)?);
+    step(cmd::manage::dispatch_after_run(a)?);
     step(cmd::archive::dispatch(a)?);
     step(cmd::query::test_paths(a)?);
     step(cmd::intest::step(a)?);

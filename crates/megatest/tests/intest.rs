@@ -5,7 +5,10 @@ mod common;
 
 use common::{text, Area};
 
-fn area(tests: &[(&str, &str, Option<(&str, &str)>)]) -> Area {
+/// (test name, testconfig, optional (script file, script body)).
+type TestSpec<'a> = (&'a str, &'a str, Option<(&'a str, &'a str)>);
+
+fn area(tests: &[TestSpec<'_>]) -> Area {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("area");
     std::fs::create_dir_all(&dir).unwrap();

@@ -995,3 +995,46 @@ fn waivers_turn_a_known_failure_into_waived() {
     ]));
     assert_eq!(state_of(&a, "w4", "sized", ""), pair("COMPLETED", "FAIL"));
 }
+
+#[test]
+fn rerun_fail_then_dependents_run_once_fixed() {
+    let Some(src) = shared_area("basic") else {
+        return;
+    };
+    let a = Area::copy_of(&src);
+    ok(&a.mt(BASIC_RUN));
+    std::fs::write(a.dir.join("tests/unit/check.sh"), "#!/bin/sh\necho fixed\n").unwrap();
+    let out = a.mt(&[
+        "-run",
+        "-target",
+        "linux/1.0",
+        "-runname",
+        "accept1",
+        "-testpatt",
+        "unit,package,publish",
+        "-rerun",
+        "FAIL",
+        "-quiet",
+    ]);
+    ok(&out);
+    // The failed item ran again and passed; the tests that had been blocked by it now ran.
+    assert_eq!(
+        state_of(&a, "accept1", "unit", "arm/O2"),
+        pair("COMPLETED", "PASS")
+    );
+    assert_eq!(
+        state_of(&a, "accept1", "unit", ""),
+        pair("COMPLETED", "PASS")
+    );
+    assert_eq!(
+        state_of(&a, "accept1", "package", ""),
+        pair("COMPLETED", "PASS"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        state_of(&a, "accept1", "publish", ""),
+        pair("COMPLETED", "PASS")
+    );
+    assert_eq!(launches(&a, "accept1", "unit", "x86/O0"), 1);
+}

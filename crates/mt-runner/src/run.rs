@@ -520,6 +520,41 @@ impl Sched<'_> {
         false
     }
 
+    /// Records this run is going to (re)launch are judged as "not started yet" by their
+    /// dependents, whatever an earlier attempt left in the database: a test waiting on a
+    /// `-rerun FAIL` candidate (or on a NOT_STARTED/PREQ_FAIL test that gets its chance
+    /// again) must wait for the new attempt instead of failing on the old verdict. The
+    /// mirror only; the database keeps the old values until the new attempt writes.
+    fn prime_pending(&mut self) {
+        let mut pending_tests: HashSet<usize> = HashSet::new();
+        for j in 0..self.jobs.len() {
+            let ti = self.jobs[j].test;
+            let key = (self.tests[ti].tc.name.clone(), self.jobs[j].path.clone());
+            let Some(r) = self.recs.get_mut(&key) else {
+                continue;
+            };
+            let relaunch = match r.state.as_str() {
+                "NOT_STARTED" | "INCOMPLETE" | "DELETED" | "" => true,
+                "COMPLETED" => self.req.force || self.req.rerun.contains(&r.status),
+                "KILLED" => self.req.force,
+                _ => false,
+            };
+            if relaunch {
+                r.state = State::NOT_STARTED.into();
+                r.status = Status::NA.into();
+                pending_tests.insert(ti);
+            }
+        }
+        for (ti, t) in self.tests.iter().enumerate() {
+            if t.pending_items || (pending_tests.contains(&ti) && t.tc.is_itemized()) {
+                if let Some(r) = self.recs.get_mut(&(t.tc.name.clone(), String::new())) {
+                    r.state = State::NOT_STARTED.into();
+                    r.status = Status::NA.into();
+                }
+            }
+        }
+    }
+
     /// `[setup] allow-auto-rerun`: records of the selected tests in the listed
     /// `STATE[/STATUS]` are reset to NOT_STARTED so this run picks them up again (status
     /// = the given STATUS, else the old state's name, as the original). An entry `/STATUS`
@@ -1167,6 +1202,7 @@ pub fn run(
         }
     }
     s.auto_rerun();
+    s.prime_pending();
     s.progress.set_total(s.jobs.len());
     for ti in 0..s.tests.len() {
         s.evaluate_test(ti);

@@ -66,17 +66,24 @@ type Action = fn(&Args) -> Result<Option<i32>, CliError>;
 
 /// Run the manage actions present on the command line; None when none was asked for.
 pub fn dispatch(a: &Args) -> Result<Option<i32>, CliError> {
-    let actions: [Action; 9] = [
-        remove_runs,
-        set_state_status,
-        kill_runs,
-        set_run_status,
-        get_run_status,
-        rename_run,
-        lock_unlock,
-        mark_incompletes,
-        run_wait,
-    ];
+    run_actions(
+        a,
+        &[
+            remove_runs,
+            set_state_status,
+            kill_runs,
+            set_run_status,
+            get_run_status,
+        ],
+    )
+}
+
+/// The actions the original performs after `-run` (so `-run -lock` runs, then locks).
+pub fn dispatch_after_run(a: &Args) -> Result<Option<i32>, CliError> {
+    run_actions(a, &[rename_run, lock_unlock, mark_incompletes, run_wait])
+}
+
+fn run_actions(a: &Args, actions: &[Action]) -> Result<Option<i32>, CliError> {
     let mut result = None;
     for f in actions {
         if let Some(c) = f(a)? {
