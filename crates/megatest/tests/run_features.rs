@@ -282,3 +282,41 @@ fn skip_rules_and_priorities() {
         "ran\n"
     );
 }
+
+#[test]
+fn progress_line_only_on_a_terminal() {
+    let a = area(
+        "",
+        &[
+            ("t1", "[ezsteps]\ns sleep 0.3\n"),
+            ("t2", "[ezsteps]\ns sleep 0.3\n"),
+        ],
+    );
+    // Not a terminal: no live line, only the result lines on stdout.
+    let o = run(&a, "plain", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("done,"), "{err}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("COMPLETED   PASS"));
+    // Under a pseudo-terminal (script(1)), the live line with counts appears.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIP: script(1) not available");
+        return;
+    }
+    let cmd = format!(
+        "{} -run -target linux -runname tty -testpatt %",
+        common::bin().display()
+    );
+    let o = std::process::Command::new("script")
+        .args(["-qefc", &cmd, "/dev/null"])
+        .current_dir(&a.dir)
+        .output()
+        .unwrap();
+    let all = String::from_utf8_lossy(&o.stdout);
+    assert!(all.contains("[tty] "), "{all}");
+    assert!(all.contains("done,") && all.contains("running"), "{all}");
+}
