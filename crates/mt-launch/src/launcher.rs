@@ -45,7 +45,8 @@ pub struct LaunchSpec {
 }
 
 impl LaunchSpec {
-    fn shell_words(&self) -> String {
+    /// The command as one shell line (what `--wrap` or a template launcher runs).
+    pub(crate) fn shell_words(&self) -> String {
         let mut s = shell_quote(&self.program.to_string_lossy());
         for a in &self.args {
             s.push(' ');
@@ -55,7 +56,7 @@ impl LaunchSpec {
     }
 }
 
-fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
@@ -79,9 +80,12 @@ pub enum JobState {
 /// A started job.
 #[derive(Debug)]
 pub struct Job {
-    child: Option<Child>,
+    pub(crate) child: Option<Child>,
     pub pid: Option<u32>,
     pub launch_output: String,
+    /// The id a batch system gave the job (the Slurm job id), for status queries and
+    /// cancelling; None for local and template-launched jobs.
+    pub external_id: Option<String>,
 }
 
 impl Job {
@@ -114,11 +118,11 @@ pub trait Launcher {
     fn submit(&mut self, spec: &LaunchSpec) -> Result<Job, LaunchError>;
 }
 
-fn open_log(path: &PathBuf) -> Option<std::fs::File> {
+pub(crate) fn open_log(path: &PathBuf) -> Option<std::fs::File> {
     OpenOptions::new().create(true).append(true).open(path).ok()
 }
 
-fn apply_env(cmd: &mut Command, env: &[(String, Option<String>)]) {
+pub(crate) fn apply_env(cmd: &mut Command, env: &[(String, Option<String>)]) {
     for (k, v) in env {
         match v {
             Some(v) => cmd.env(k, v),
@@ -165,6 +169,7 @@ impl Launcher for LocalLauncher {
             pid: Some(child.id()),
             child: Some(child),
             launch_output: String::new(),
+            external_id: None,
         })
     }
 }
@@ -218,6 +223,7 @@ impl Launcher for TemplateLauncher {
             child: None,
             pid: None,
             launch_output: text,
+            external_id: None,
         })
     }
 }

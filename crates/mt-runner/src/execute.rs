@@ -390,7 +390,14 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
     }
 
     shared.done.store(true, Ordering::SeqCst);
-    let kill = mon.join().ok().flatten();
+    // A signal that reached the job and its step together ends the step before the monitor
+    // looks: it still counts as the job being killed.
+    let kill = mon.join().ok().flatten().or_else(|| {
+        shared
+            .signalled
+            .load(Ordering::SeqCst)
+            .then_some(KillReason::Signal)
+    });
     if let Some(reason) = kill {
         let (state, status, comment) = match reason {
             KillReason::Signal => (State::INCOMPLETE, Status::KILLED, "Killed by signal"),

@@ -13,13 +13,14 @@ use std::time::{Duration, Instant};
 use mt_area::{Area, Item, TestConfig};
 use mt_configf::{Host, SystemMode};
 use mt_db::{RunInfo, Store, TestFilter};
-use mt_launch::{JobState, LaunchSpec, Launcher, LocalLauncher, TemplateLauncher};
+use mt_launch::{JobState, LaunchSpec, Launcher, LocalLauncher, SlurmLauncher, TemplateLauncher};
 use mt_model::{is_ok_prereq_status, is_running_state, State, Status};
 
 use crate::cmdinfo::CmdInfo;
 use crate::plan::{self, Plan};
 use crate::progress::Progress;
 use crate::reporter::Reporter;
+use crate::slurm_watch::SlurmWatch;
 use crate::workarea;
 
 /// What the user asked for.
@@ -135,6 +136,8 @@ struct Sched<'a> {
     notes_shown: HashSet<String>,
     fatal: bool,
     pids: HashMap<usize, u32>,
+    /// Jobs submitted to Slurm (spec decision 8), watched with one squeue call per interval.
+    slurm: SlurmWatch,
 }
 
 fn judge_normal(r: Option<&Rec>) -> Verdict {
@@ -853,9 +856,13 @@ impl Sched<'_> {
             log: p.work_area.join("mt_launch.log"),
         };
         let words = self.launcher_words(&name, &path);
-        let result = match words {
-            None => self.launcher.submit(&spec),
-            Some(w) => {
+        // `slurm [sbatch options]` or `sbatch [options]` (also as a [host-types] entry)
+        // selects the Slurm launcher instead of a command template.
+        let slurm = words.as_deref().and_then(SlurmLauncher::from_words);
+        let result = match (words, &slurm) {
+            (None, _) => self.launcher.submit(&spec),
+            (Some(_), Some(sl)) => sl.clone().submit(&spec),
+            (Some(w), None) => {
                 let wait = self.area.setup("launchwait") != Some("no");
                 TemplateLauncher { words: w, wait }.submit(&spec)
             }
@@ -866,6 +873,12 @@ impl Sched<'_> {
                 return Err(lf(e));
             }
         };
+        if let (Some(sl), Some(slurm_id)) = (&slurm, job.external_id.take()) {
+            // Detached: the record tells the outcome; the watch finds jobs that vanish.
+            let log = SlurmLauncher::log_path(&spec, &slurm_id);
+            self.slurm.add(j, slurm_id, log, sl);
+            return Ok(false);
+        }
         if job.pid.is_some() {
             self.pids.insert(j, job.pid.unwrap_or(0));
             let tx = self.tx.clone();
@@ -915,6 +928,7 @@ impl Sched<'_> {
         }
         self.jobs[j].phase = Phase::Done;
         self.in_flight = self.in_flight.saturating_sub(1);
+        self.slurm.remove(j);
         let ti = self.jobs[j].test;
         if let Some(g) = &self.tests[ti].tc.jobgroup {
             if let Some(n) = self.group_running.get_mut(g) {
@@ -953,6 +967,39 @@ impl Sched<'_> {
                     self.finish(j);
                 }
             }
+        }
+    }
+
+    /// Slurm jobs that left the queue (one squeue call per interval for all of them, in
+    /// `SlurmWatch`) while their record still says LAUNCHED/REMOTEHOSTSTART/RUNNING get
+    /// the verdict their wrapper could not write: COMPLETED/DEAD (KILLED/KILLED when a kill
+    /// was requested). `check_detached` then finishes them from the mirror.
+    fn check_slurm(&mut self) {
+        if self.slurm.is_empty() {
+            return;
+        }
+        for v in self.slurm.tick(Instant::now()) {
+            let id = self.jobs[v.job].id;
+            let Ok(Some(r)) = self.store.get_test(id) else {
+                continue;
+            };
+            let (state, status) = if r.state == State::KILLREQ {
+                (State::KILLED, Status::KILLED)
+            } else if is_running_state(&r.state) {
+                (State::COMPLETED, Status::DEAD)
+            } else {
+                continue; // the wrapper's verdict arrived in time
+            };
+            let why = format!(
+                "Slurm job {} left the queue ({}) while the test was {}; see {}",
+                v.slurm_id,
+                v.slurm_state,
+                r.state,
+                v.log.display()
+            );
+            let name = self.tests[self.jobs[v.job].test].tc.name.clone();
+            eprintln!("ERROR: {}: {why}", full(&name, &self.jobs[v.job].path));
+            self.set(id, state, status, Some(&why));
         }
     }
 
@@ -1008,8 +1055,45 @@ impl Sched<'_> {
                 mt_launch::signal_tree(p, nix::sys::signal::Signal::SIGTERM);
             }
         }
+        // Slurm jobs: scancel (their wrappers get TERM and record INCOMPLETE/KILLED; jobs
+        // still pending just leave the queue and are recorded by `check_slurm`).
+        let n = self.slurm.cancel_all();
+        if n > 0 {
+            eprintln!("INFO: cancelled {n} Slurm job(s)");
+            self.slurm.poll_soon();
+        }
     }
 }
+
+/// Jobs in flight at once: `max_concurrent_jobs`, else the cores of this machine (spec
+/// decision 3), except with the Slurm launcher, where this machine's cores say nothing
+/// about the cluster: then up to `SLURM_DEFAULT_MAX_JOBS` jobs are submitted and Slurm
+/// queues them.
+fn max_jobs(area: &Area) -> usize {
+    let set = area
+        .setup("max_concurrent_jobs")
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .is_some_and(|n| n > 0);
+    let cfg = &area.config;
+    let is_slurm = |w: Option<&str>| w.and_then(SlurmLauncher::from_words).is_some();
+    let flexi = cfg
+        .get("jobtools", "flexi-launcher")
+        .is_some_and(|v| v.trim() != "no");
+    let slurm = is_slurm(cfg.get("jobtools", "launcher"))
+        || (flexi
+            && area
+                .section_pairs("host-types")
+                .iter()
+                .any(|(_, w)| is_slurm(Some(w))));
+    if !set && slurm {
+        SLURM_DEFAULT_MAX_JOBS
+    } else {
+        area.max_concurrent_jobs()
+    }
+}
+
+/// Jobs kept submitted at once with the Slurm launcher when `max_concurrent_jobs` is unset.
+pub const SLURM_DEFAULT_MAX_JOBS: usize = 200;
 
 fn on_path(prog: &str) -> bool {
     std::env::var_os("PATH")
@@ -1134,11 +1218,12 @@ pub fn run(
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0.0),
         ),
-        max_jobs: area.max_concurrent_jobs(),
+        max_jobs: max_jobs(area),
         progress: Progress::new(req.progress, &req.runname),
         notes_shown: HashSet::new(),
         fatal: false,
         pids: HashMap::new(),
+        slurm: SlurmWatch::default(),
     };
     if area.setup("launch_delay").is_some() && area.setup("launch-delay").is_none() {
         eprintln!("WARNING: [setup] launch_delay is read as launch-delay");
@@ -1220,6 +1305,7 @@ pub fn run(
         while let Ok((j, st)) = s.rx.try_recv() {
             s.on_exit(j, st);
         }
+        s.check_slurm();
         s.check_detached();
         s.evaluate();
         if !stopping {
