@@ -41,7 +41,11 @@ pub struct Area {
     pub warnings: Vec<String>,
     pub target: Option<String>,
     scheme: Option<Box<dyn SchemeEval>>,
-    tests: IndexMap<String, PathBuf>,
+    /// Where tests live: `[tests-paths]` entries, then `<toppath>/tests`.
+    search_dirs: Vec<PathBuf>,
+    /// Every test, found on first use: a job that only needs its own test never lists the
+    /// area (that listing costs one stat per test, thousands in big areas).
+    tests: std::sync::OnceLock<IndexMap<String, PathBuf>>,
 }
 
 impl std::fmt::Debug for Area {
@@ -166,13 +170,14 @@ impl Area {
             warnings: warnings.iter().map(ToString::to_string).collect(),
             target: opts.target,
             scheme: opts.scheme,
-            tests: IndexMap::new(),
+            search_dirs: Vec::new(),
+            tests: std::sync::OnceLock::new(),
         };
         let name = area.area_name();
         area.host.setenv("MT_TESTSUITENAME", &name);
         let lt = area.linktree();
         area.host.setenv("MT_LINKTREE", &lt.to_string_lossy());
-        area.discover_tests();
+        area.find_search_dirs();
         Ok(area)
     }
 
@@ -282,7 +287,7 @@ impl Area {
         section_pairs(&self.config, name)
     }
 
-    fn discover_tests(&mut self) {
+    fn find_search_dirs(&mut self) {
         let mut dirs: Vec<PathBuf> = Vec::new();
         for (_, p) in self.section_pairs("tests-paths") {
             let p = PathBuf::from(p.trim());
@@ -302,34 +307,54 @@ impl Area {
             }
         }
         dirs.push(self.toppath.join("tests"));
-        for d in dirs {
-            let Ok(rd) = std::fs::read_dir(&d) else {
-                continue;
-            };
-            let mut names: Vec<(String, PathBuf)> = rd
-                .flatten()
-                .filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    let p = e.path();
-                    (!name.starts_with('.') && p.join("testconfig").is_file()).then_some((name, p))
-                })
-                .collect();
-            names.sort();
-            for (n, p) in names {
-                self.tests.entry(n).or_insert(p);
+        self.search_dirs = dirs;
+    }
+
+    fn all_tests(&self) -> &IndexMap<String, PathBuf> {
+        self.tests.get_or_init(|| {
+            let mut tests = IndexMap::new();
+            for d in &self.search_dirs {
+                let Ok(rd) = std::fs::read_dir(d) else {
+                    continue;
+                };
+                let mut names: Vec<(String, PathBuf)> = rd
+                    .flatten()
+                    .filter_map(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        let p = e.path();
+                        (!name.starts_with('.') && p.join("testconfig").is_file())
+                            .then_some((name, p))
+                    })
+                    .collect();
+                names.sort();
+                for (n, p) in names {
+                    tests.entry(n).or_insert(p);
+                }
             }
-        }
+            tests
+        })
     }
 
     /// Discovered test names (sorted within each search directory).
     #[must_use]
     pub fn test_names(&self) -> Vec<String> {
-        self.tests.keys().cloned().collect()
+        self.all_tests().keys().cloned().collect()
     }
 
+    /// The source directory of a test: the first search directory that has
+    /// `NAME/testconfig`.
     #[must_use]
-    pub fn test_dir(&self, name: &str) -> Option<&Path> {
-        self.tests.get(name).map(PathBuf::as_path)
+    pub fn test_dir(&self, name: &str) -> Option<PathBuf> {
+        if let Some(all) = self.tests.get() {
+            return all.get(name).cloned();
+        }
+        if name.is_empty() || name.starts_with('.') || name.contains('/') {
+            return None;
+        }
+        self.search_dirs
+            .iter()
+            .map(|d| d.join(name))
+            .find(|p| p.join("testconfig").is_file())
     }
 
     #[must_use]
@@ -411,7 +436,7 @@ impl Area {
         let out = read_config(dir.join("testconfig"), &ro, host)?;
         let mut w = Vec::new();
         let cfg = split_errors(out, &mut w)?;
-        let mut tc = TestConfig::from_config(name, dir, cfg);
+        let mut tc = TestConfig::from_config(name, &dir, cfg);
         tc.warnings.extend(w.iter().map(ToString::to_string));
         Ok(tc)
     }

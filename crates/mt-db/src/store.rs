@@ -103,7 +103,15 @@ fn busy_handler(count: i32) -> bool {
     if count >= limit {
         return false;
     }
-    std::thread::sleep(Duration::from_micros(1000 + jitter_ms(3000)));
+    // Write transactions last well under a millisecond, so the first retries come quickly
+    // (a sleep of 1 ms or more per conflict would dominate a short test's own work); only a
+    // long queue backs off to the millisecond range.
+    let micros = match count {
+        0..=9 => 50 + jitter_ms(200),
+        10..=49 => 500 + jitter_ms(1000),
+        _ => 1000 + jitter_ms(3000),
+    };
+    std::thread::sleep(Duration::from_micros(micros));
     true
 }
 

@@ -308,8 +308,7 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
     let tc = match tc {
         Ok(tc) => tc,
         Err(e) => {
-            shared.done.store(true, Ordering::SeqCst);
-            let _ = mon.join();
+            let _ = mon.finish(&shared);
             reporter.set(
                 ci.test_id,
                 Some(State::COMPLETED),
@@ -389,10 +388,9 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
         }
     }
 
-    shared.done.store(true, Ordering::SeqCst);
     // A signal that reached the job and its step together ends the step before the monitor
     // looks: it still counts as the job being killed.
-    let kill = mon.join().ok().flatten().or_else(|| {
+    let kill = mon.finish(&shared).or_else(|| {
         shared
             .signalled
             .load(Ordering::SeqCst)

@@ -47,15 +47,31 @@ fn load_avg() -> f64 {
         .unwrap_or(-1.0)
 }
 
-/// Start the monitor thread. It returns the reason if it killed the job.
-pub fn start(cfg: MonitorConfig, shared: Arc<JobShared>) -> JoinHandle<Option<KillReason>> {
-    std::thread::spawn(move || {
+/// The running monitor: stop it with [`Monitor::finish`], which wakes it at once (a
+/// sleeping monitor would otherwise delay the end of every job by up to one tick).
+pub struct Monitor {
+    handle: JoinHandle<Option<KillReason>>,
+    wake: std::sync::mpsc::Sender<()>,
+}
+
+impl Monitor {
+    /// Mark the job done, wake the monitor and wait for it; the reason if it killed the job.
+    pub fn finish(self, shared: &JobShared) -> Option<KillReason> {
+        shared.done.store(true, Ordering::SeqCst);
+        let _ = self.wake.send(());
+        self.handle.join().ok().flatten()
+    }
+}
+
+/// Start the monitor thread.
+pub fn start(cfg: MonitorConfig, shared: Arc<JobShared>) -> Monitor {
+    let (wake, woken) = std::sync::mpsc::channel::<()>();
+    let handle = std::thread::spawn(move || {
         let started = Instant::now();
-        let store = Store::open_existing(&cfg.dbpath).ok();
-        // The first heartbeat goes out at once, so even short tests record load and space.
-        let mut last_beat = Instant::now()
-            .checked_sub(cfg.beat)
-            .unwrap_or_else(Instant::now);
+        // Opened at the first heartbeat: most tests are over before then, and a second
+        // connection writing beside the job's own only adds lock waits.
+        let mut store: Option<Store> = None;
+        let mut last_beat = Instant::now();
         let tick = Duration::from_millis(200);
         loop {
             if shared.done.load(Ordering::SeqCst) {
@@ -76,6 +92,9 @@ pub fn start(cfg: MonitorConfig, shared: Arc<JobShared>) -> JoinHandle<Option<Ki
                 reason = Some(KillReason::TimeLimit);
             } else if last_beat.elapsed() >= cfg.beat {
                 last_beat = Instant::now();
+                if store.is_none() {
+                    store = Store::open_existing(&cfg.dbpath).ok();
+                }
                 if let Some(st) = &store {
                     let elapsed = i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX);
                     let free = crate::workarea::free_kb(&cfg.work_area)
@@ -98,7 +117,8 @@ pub fn start(cfg: MonitorConfig, shared: Arc<JobShared>) -> JoinHandle<Option<Ki
                 }
                 return Some(r);
             }
-            std::thread::sleep(tick);
+            let _ = woken.recv_timeout(tick);
         }
-    })
+    });
+    Monitor { handle, wake }
 }

@@ -136,6 +136,8 @@ struct Sched<'a> {
     notes_shown: HashSet<String>,
     fatal: bool,
     pids: HashMap<usize, u32>,
+    /// Jobs in flight without a local child (other launchers, other runners).
+    detached: BTreeSet<usize>,
     /// Jobs submitted to Slurm (spec decision 8), watched with one squeue call per interval.
     slurm: SlurmWatch,
 }
@@ -403,19 +405,22 @@ impl Sched<'_> {
         if self.ready.is_empty() || self.load_too_high() {
             return;
         }
-        let candidates: Vec<(i64, usize)> = self.ready.iter().copied().collect();
-        for (key, j) in candidates {
-            if self.fatal || self.in_flight >= self.max_jobs {
-                break;
-            }
-            if !self.can_launch(j) {
-                continue;
-            }
+        // Take the first ready job that its jobgroup lets run, one at a time: jobs held back
+        // by a jobgroup do not block the others, and a long ready set is never copied.
+        while !self.fatal && self.in_flight < self.max_jobs {
             if let Some(last) = self.last_launch {
                 if last.elapsed() < self.launch_delay {
                     break;
                 }
             }
+            let Some((key, j)) = self
+                .ready
+                .iter()
+                .copied()
+                .find(|(_, j)| self.can_launch(*j))
+            else {
+                break;
+            };
             self.ready.remove(&(key, j));
             self.jobs[j].queued = false;
             self.start(j);
@@ -450,6 +455,7 @@ impl Sched<'_> {
                 s if is_running_state(s) => {
                     // Someone else runs it: follow it through the events.
                     self.jobs[j].phase = Phase::InFlight { local: false };
+                    self.detached.insert(j);
                     self.in_flight += 1;
                     return;
                 }
@@ -473,6 +479,9 @@ impl Sched<'_> {
         match self.launch(j, preclean) {
             Ok(local) => {
                 self.jobs[j].phase = Phase::InFlight { local };
+                if !local {
+                    self.detached.insert(j);
+                }
                 self.in_flight += 1;
                 self.launched += 1;
                 self.last_launch = Some(Instant::now());
@@ -926,6 +935,7 @@ impl Sched<'_> {
         if !matches!(self.jobs[j].phase, Phase::InFlight { .. }) {
             return;
         }
+        self.detached.remove(&j);
         self.jobs[j].phase = Phase::Done;
         self.in_flight = self.in_flight.saturating_sub(1);
         self.slurm.remove(j);
@@ -952,13 +962,7 @@ impl Sched<'_> {
 
     /// Jobs handed to other systems end when their record leaves the running states.
     fn check_detached(&mut self) {
-        let list: Vec<usize> = self
-            .jobs
-            .iter()
-            .enumerate()
-            .filter(|(_, jb)| jb.phase == Phase::InFlight { local: false })
-            .map(|(i, _)| i)
-            .collect();
+        let list: Vec<usize> = self.detached.iter().copied().collect();
         for j in list {
             let name = self.tests[self.jobs[j].test].tc.name.clone();
             let path = self.jobs[j].path.clone();
@@ -1004,9 +1008,7 @@ impl Sched<'_> {
     }
 
     fn has_detached(&self) -> bool {
-        self.jobs
-            .iter()
-            .any(|jb| jb.phase == Phase::InFlight { local: false })
+        !self.detached.is_empty()
     }
 
     /// Nothing runs and nothing is ready: whatever still waits can never start.
@@ -1223,6 +1225,7 @@ pub fn run(
         notes_shown: HashSet::new(),
         fatal: false,
         pids: HashMap::new(),
+        detached: BTreeSet::new(),
         slurm: SlurmWatch::default(),
     };
     if area.setup("launch_delay").is_some() && area.setup("launch-delay").is_none() {
