@@ -24,7 +24,7 @@ pub struct LoadOptions {
     /// The target, when known (`-reqtarg`, `-target`, `$MT_TARGET`).
     pub target: Option<String>,
     /// Evaluator for `#{scheme ...}`.
-    pub scheme: Option<Box<dyn SchemeEval>>,
+    pub scheme: Option<Box<dyn SchemeEval + Send + Sync>>,
 }
 
 /// A loaded area.
@@ -40,7 +40,7 @@ pub struct Area {
     /// Warnings from reading (shown once by the caller).
     pub warnings: Vec<String>,
     pub target: Option<String>,
-    scheme: Option<Box<dyn SchemeEval>>,
+    scheme: Option<Box<dyn SchemeEval + Send + Sync>>,
     /// Where tests live: `[tests-paths]` entries, then `<toppath>/tests`.
     search_dirs: Vec<PathBuf>,
     /// Every test, found on first use: a job that only needs its own test never lists the
@@ -122,7 +122,7 @@ impl Area {
         let mut warnings = Vec::new();
         let ro = ReadOptions {
             environ_pattern: Regex::new("env-override").ok(),
-            scheme: opts.scheme.as_deref(),
+            scheme: opts.scheme.as_deref().map(|s| s as &dyn SchemeEval),
             ..ReadOptions::default()
         };
         // Key variables are exported as soon as the target is known so that later
@@ -369,7 +369,7 @@ impl Area {
         let ro = ReadOptions {
             sections_filter: Some(vec!["default".into(), target.into()]),
             precreate_sections: vec![target.into()],
-            scheme: self.scheme.as_deref(),
+            scheme: self.scheme(),
             ..ReadOptions::default()
         };
         match read_config(self.runconfigs_file(), &ro, &mut host) {
@@ -386,7 +386,7 @@ impl Area {
     pub fn runconfig_all(&self) -> Result<Config, AreaError> {
         let mut host = self.host.clone();
         let ro = ReadOptions {
-            scheme: self.scheme.as_deref(),
+            scheme: self.scheme(),
             ..ReadOptions::default()
         };
         match read_config(self.runconfigs_file(), &ro, &mut host) {
@@ -429,22 +429,34 @@ impl Area {
             } else {
                 None
             },
-            scheme: self.scheme.as_deref(),
+            scheme: self.scheme(),
             bare_keys_setenv: false,
             ..ReadOptions::default()
         };
-        let out = read_config(dir.join("testconfig"), &ro, host)?;
+        let file = dir.join("testconfig");
+        let out = read_config(&file, &ro, host)?;
         let mut w = Vec::new();
         let cfg = split_errors(out, &mut w)?;
         let mut tc = TestConfig::from_config(name, &dir, cfg);
         tc.warnings.extend(w.iter().map(ToString::to_string));
+        tc.dynamic = std::fs::read_to_string(&file).map_or(true, |t| {
+            [
+                "#{",
+                "[system",
+                "[include",
+                "[scriptinc",
+                "pre-launch-env-vars",
+            ]
+            .iter()
+            .any(|m| t.contains(m))
+        });
         Ok(tc)
     }
 
     /// The scheme evaluator, for callers that read other config files.
     #[must_use]
     pub fn scheme(&self) -> Option<&dyn SchemeEval> {
-        self.scheme.as_deref()
+        self.scheme.as_deref().map(|s| s as &dyn SchemeEval)
     }
 }
 

@@ -155,7 +155,10 @@ impl SchemeEval for MtScheme {
 
 /// The evaluator for an area, boxed for [`crate::LoadOptions::scheme`].
 #[must_use]
-pub fn evaluator(toppath: &std::path::Path, args: &[(&str, &str)]) -> Option<Box<dyn SchemeEval>> {
+pub fn evaluator(
+    toppath: &std::path::Path,
+    args: &[(&str, &str)],
+) -> Option<Box<dyn SchemeEval + Send + Sync>> {
     Some(Box::new(MtScheme {
         toppath: toppath.to_path_buf(),
         args: args

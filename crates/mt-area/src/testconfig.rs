@@ -83,6 +83,11 @@ pub struct TestConfig {
     pub jobgroup: Option<String>,
     /// Problems found while typing the config (bad priority, bad itemmap regex ...).
     pub warnings: Vec<String>,
+    /// False when the testconfig text has nothing whose value can change between reads
+    /// (no `#{...}`, `[system ...]`, includes or environment sections): then the copy read
+    /// for the plan can stand for the reads the original does again at launch and in the
+    /// job, which matters for tests with thousands of items.
+    pub dynamic: bool,
 }
 
 fn section_rows(cfg: &Config, name: &str) -> Vec<(String, ItemValues)> {
@@ -204,6 +209,7 @@ impl TestConfig {
             triggers,
             config,
             warnings,
+            dynamic: true,
         }
     }
 

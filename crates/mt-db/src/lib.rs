@@ -55,6 +55,7 @@ mod keys;
 mod listruns;
 mod maintenance;
 mod manage;
+mod ops;
 mod patterns;
 mod records;
 mod rows;
@@ -70,6 +71,7 @@ pub mod tolerance;
 pub use error::{DbError, Result};
 pub use keys::{Key, FORBIDDEN_KEYS};
 pub use listruns::{RunListing, TestWithSteps};
+pub use ops::Op;
 pub use patterns::{target_sql, testpatt_sql};
 pub use records::{RunInfo, TestFilter, TestSort};
 pub use rows::{

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use mt_area::{Area, LoadOptions, TestConfig};
 use mt_configf::{Host, RealHost, SystemMode};
-use mt_db::{RunInfo, Store};
+use mt_db::{Op, RunInfo, Store};
 use mt_model::{State, Status};
 
 use crate::cmdinfo::CmdInfo;
@@ -52,22 +52,34 @@ struct ProcEnd {
     normal: bool,
 }
 
+/// Run a step or the runscript in its own process group; its pid becomes the test's top
+/// process (`attemptnum`), written together with the step's `start` row when given.
 fn run_in_group(
     cmd: &mut Command,
     shared: &JobShared,
     store: &Store,
     test_id: i64,
+    step: Option<&str>,
 ) -> std::io::Result<ProcEnd> {
     let mut child = mt_launch::spawn_in_group(cmd)?;
     let pid = i32::try_from(child.id()).unwrap_or(0);
     shared.pgid.store(pid, Ordering::SeqCst);
-    let _ = store.update_test_run_info(
+    let mut ops = vec![Op::RunInfo(
         test_id,
-        &RunInfo {
+        RunInfo {
             pid: Some(i64::from(pid)),
             ..RunInfo::default()
         },
-    );
+    )];
+    if let Some(name) = step {
+        ops.push(Op::Step(test_id, name, "start", "-", "", ""));
+    }
+    if let Err(e) = store.apply(&ops, "execute") {
+        eprintln!(
+            "ERROR: cannot record the start of {}: {e}",
+            step.unwrap_or("the runscript")
+        );
+    }
     let st = child.wait()?;
     shared.pgid.store(0, Ordering::SeqCst);
     Ok(ProcEnd {
@@ -82,8 +94,17 @@ fn build_env(
     ci: &CmdInfo,
     area: &Area,
     store: &Store,
+    inherited: &[(String, Option<String>)],
+    runconfig: Option<&Vec<(String, String)>>,
 ) -> Result<BTreeMap<String, String>, ExecError> {
     let mut env: BTreeMap<String, String> = std::env::vars().collect();
+    // What the launcher would have passed to a separate job process.
+    for (k, v) in inherited {
+        match v {
+            Some(v) => env.insert(k.clone(), v.clone()),
+            None => env.remove(k),
+        };
+    }
     // [env-override] and key variables as this process read megatest.config.
     for (k, v) in area.host.env_changes() {
         match v {
@@ -92,9 +113,17 @@ fn build_env(
         };
     }
     // runconfigs [default] then [TARGET], each value through `echo` in the shell.
-    for (k, v) in area.runconfig_vars(&ci.target)? {
-        let val = shell_echo(&v, &env);
-        env.insert(k, val);
+    let read;
+    let vars = match runconfig {
+        Some(v) => v,
+        None => {
+            read = area.runconfig_vars(&ci.target)?;
+            &read
+        }
+    };
+    for (k, v) in vars {
+        let val = shell_echo(v, &env);
+        env.insert(k.clone(), val);
     }
     if let Some(sv) = &ci.set_vars {
         for pair in sv.split(',') {
@@ -211,10 +240,18 @@ fn status_code(status: &str) -> i32 {
     }
 }
 
-/// Run one test job; returns the process exit code.
+/// What a caller that already read them can hand to [`run_job`] instead of reading again.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// The testconfig, when its reading cannot differ (see `TestConfig::dynamic`).
+    pub tc: Option<Arc<TestConfig>>,
+    /// The target's runconfigs variables (raw values, in order).
+    pub runconfig: Option<Arc<Vec<(String, String)>>>,
+}
+
+/// `megatest -execute CMDINFO`: run one test job in this process; returns the exit code.
 #[allow(clippy::result_large_err)] // once per job, and an error ends it
 pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecError> {
-    let started = std::time::Instant::now();
     let ci = CmdInfo::decode(encoded)?;
     let mut store = Store::open_existing(&ci.dbpath).map_err(|source| ExecError::Db {
         path: PathBuf::from(&ci.dbpath),
@@ -237,13 +274,31 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
             ..LoadOptions::default()
         },
     )?;
+    run_job(&ci, &area, &store, signalled, &[], &Prepared::default())
+}
+
+/// Run one test job with an area and a database connection the caller already has: the
+/// body of `-execute`, and what the runner's built-in launcher runs on a thread of its own
+/// (saving a process start, a config read and a database open per test). `inherited` is
+/// the environment a launched process would have been given.
+#[allow(clippy::result_large_err)] // once per job, and an error ends it
+pub fn run_job(
+    ci: &CmdInfo,
+    area: &Area,
+    store: &Store,
+    signalled: Arc<AtomicBool>,
+    inherited: &[(String, Option<String>)],
+    prepared: &Prepared,
+) -> Result<i32, ExecError> {
+    let started = std::time::Instant::now();
+    let toppath = PathBuf::from(&ci.toppath);
     let rec = store
         .get_test(ci.test_id)?
         .ok_or(ExecError::NoRecord(ci.test_id))?;
     if rec.state == State::REMOVING {
         return Err(ExecError::Removing);
     }
-    let mut reporter = Reporter::new(&store, "execute");
+    let mut reporter = Reporter::new(store, "execute");
     let work = PathBuf::from(&ci.work_area);
     if !work.is_dir() {
         reporter.set(
@@ -254,30 +309,30 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
         );
         return Err(ExecError::NoWorkArea(work));
     }
-    reporter.set(
+    let host = hostname();
+    let un = uname();
+    reporter.set_with(
         ci.test_id,
         Some(State::REMOTEHOSTSTART),
         Some(Status::NA),
         None,
+        &[Op::RunInfo(
+            ci.test_id,
+            RunInfo {
+                host: Some(&host),
+                uname: Some(&un),
+                ..RunInfo::default()
+            },
+        )],
     );
 
-    let mut env = build_env(&ci, &area, &store)?;
+    let mut env = build_env(ci, area, store, inherited, prepared.runconfig.as_deref())?;
+    reporter.set_env(env.clone());
     let _ = crate::envfile::write_env_files(
         &work.join("megatest"),
         &env.iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect::<Vec<_>>(),
-    );
-
-    let host = hostname();
-    let un = uname();
-    let _ = store.update_test_run_info(
-        ci.test_id,
-        &RunInfo {
-            host: Some(&host),
-            uname: Some(&un),
-            ..RunInfo::default()
-        },
     );
 
     let shared = Arc::new(JobShared {
@@ -301,10 +356,15 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
         .with_toppath(&toppath)
         .with_cwd(&work)
         .with_target(ci.target.clone());
-    for (k, v) in &env {
-        tc_host.setenv(k, v);
-    }
-    let tc = area.read_testconfig(&ci.test_name, SystemMode::Yes, &mut tc_host);
+    let tc = if let Some(tc) = &prepared.tc {
+        Ok(tc.clone())
+    } else {
+        for (k, v) in &env {
+            tc_host.setenv(k, v);
+        }
+        area.read_testconfig(&ci.test_name, SystemMode::Yes, &mut tc_host)
+            .map(Arc::new)
+    };
     let tc = match tc {
         Ok(tc) => tc,
         Err(e) => {
@@ -336,7 +396,7 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
             .env_clear()
             .envs(&env)
             .stdin(Stdio::null());
-        match run_in_group(&mut cmd, &shared, &store, ci.test_id) {
+        match run_in_group(&mut cmd, &shared, store, ci.test_id, None) {
             Ok(end) => {
                 last = end;
                 rollup = end.code;
@@ -369,14 +429,14 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
                 break;
             }
             let r = run_ezstep(
-                &ci,
+                ci,
                 &tc,
                 step,
                 i + 1 == n,
                 &work,
                 &env,
                 &shared,
-                &store,
+                store,
                 &mut reporter,
                 rollup,
             );
@@ -408,7 +468,7 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
         };
         reporter.set(ci.test_id, Some(state), Some(status), Some(comment));
     } else {
-        finalize(&ci, &store, &mut reporter, last, rollup);
+        finalize(ci, store, &mut reporter, last, rollup);
     }
     if let Some(rec) = store.get_test(ci.test_id).ok().flatten() {
         let secs = i64::try_from(started.elapsed().as_secs()).unwrap_or(0);
@@ -482,7 +542,6 @@ fn run_ezstep(
         }
     }
     let with_logpro = rules_file.exists();
-    let _ = store.record_step(ci.test_id, name, "start", "-", "", "");
     let log = format!("{name}.log");
     let mut mk = format!("{log} :\n\t{}\n", step.command);
     if with_logpro {
@@ -505,9 +564,10 @@ fn run_ezstep(
         .env_clear()
         .envs(env)
         .stdin(Stdio::null());
-    let mut end = match run_in_group(&mut cmd, shared, store, ci.test_id) {
+    let mut end = match run_in_group(&mut cmd, shared, store, ci.test_id, Some(name)) {
         Ok(e) => e,
         Err(e) => {
+            let _ = store.record_step(ci.test_id, name, "start", "-", "", "");
             let _ = std::fs::write(work.join(&log), format!("cannot run step: {e}\n"));
             ProcEnd {
                 code: 127,
@@ -550,22 +610,20 @@ fn run_ezstep(
             }
         }
         logfile = format!("{name}.html");
-        let _ = store.update_test_run_info(
+    }
+    let code_text = end.code.to_string();
+    let mut with = vec![Op::Step(
+        ci.test_id, name, "end", &code_text, &comment, &logfile,
+    )];
+    if with_logpro {
+        with.push(Op::RunInfo(
             ci.test_id,
-            &RunInfo {
+            RunInfo {
                 final_logf: Some(&logfile),
                 ..RunInfo::default()
             },
-        );
+        ));
     }
-    let _ = store.record_step(
-        ci.test_id,
-        name,
-        "end",
-        &end.code.to_string(),
-        &comment,
-        &logfile,
-    );
     let this = step_verdict(end.code, with_logpro);
     let next = next_status(rollup, this);
     let next_state = if is_last {
@@ -587,7 +645,13 @@ fn run_ezstep(
         "SKIP" => (next_state, Some("Logpro skip found".to_string())),
         _ => (next_state, None),
     };
-    reporter.set(ci.test_id, Some(state), Some(next), comment.as_deref());
+    reporter.set_with(
+        ci.test_id,
+        Some(state),
+        Some(next),
+        comment.as_deref(),
+        &with,
+    );
     let good = end.normal && (end.code == 0 || (end.code == 2 && with_logpro));
     StepResult {
         end,

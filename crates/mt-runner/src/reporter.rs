@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use mt_db::{Change, Store};
+use mt_db::{Change, Op, StatusUpdate, Store};
 use mt_model::{State, Status};
 
 use crate::triggers::Triggers;
@@ -37,6 +37,11 @@ impl<'a> Reporter<'a> {
             running: Triggers::default(),
             waivers: HashMap::new(),
         }
+    }
+
+    /// The environment `[triggers]` run with (default: this process's).
+    pub fn set_env(&mut self, env: std::collections::BTreeMap<String, String>) {
+        self.running.set_env(env);
     }
 
     /// Register the `[triggers]` of a test.
@@ -82,6 +87,19 @@ impl<'a> Reporter<'a> {
         status: Option<&str>,
         comment: Option<&str>,
     ) -> Vec<Change> {
+        self.set_with(test_id, state, status, comment, &[])
+    }
+
+    /// As [`Reporter::set`], with other writes of the same moment (run info, a step row)
+    /// in the same transaction, before the state change.
+    pub fn set_with(
+        &mut self,
+        test_id: i64,
+        state: Option<&str>,
+        status: Option<&str>,
+        comment: Option<&str>,
+        with: &[Op<'_>],
+    ) -> Vec<Change> {
         let waived = if status == Some(Status::FAIL) && WAIVING_SOURCES.contains(&self.source) {
             self.waived(test_id, state, comment)
         } else {
@@ -91,10 +109,14 @@ impl<'a> Reporter<'a> {
             Some(c) => (Some(Status::WAIVED), Some(c.as_str())),
             None => (status, comment),
         };
-        match self
-            .store
-            .set_state_status(test_id, state, status, comment, self.source)
-        {
+        let mut ops: Vec<Op<'_>> = with.to_vec();
+        ops.push(Op::Status(StatusUpdate {
+            test_id,
+            state,
+            status,
+            comment,
+        }));
+        match self.store.apply(&ops, self.source) {
             Ok(changes) => {
                 self.fire(&changes);
                 changes

@@ -7,7 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mt_area::{Area, Item, TestConfig};
@@ -84,7 +85,7 @@ struct Job {
 }
 
 struct TestState {
-    tc: TestConfig,
+    tc: Arc<TestConfig>,
     /// Items not expanded yet (deferred `[system ...]` lists).
     pending_items: bool,
     jobs: Vec<usize>,
@@ -138,6 +139,18 @@ struct Sched<'a> {
     pids: HashMap<usize, u32>,
     /// Jobs in flight without a local child (other launchers, other runners).
     detached: BTreeSet<usize>,
+    /// The area, shared with in-process jobs.
+    area_arc: Arc<Area>,
+    /// Run jobs of the built-in launcher on threads (`[setup] in-process no` turns it off).
+    in_process: bool,
+    /// Database connections for in-process jobs, reused from one job to the next.
+    pool: Arc<Mutex<Vec<Store>>>,
+    /// Set by SIGINT/SIGTERM: in-process jobs see it as their own signal.
+    stop: Arc<AtomicBool>,
+    /// Itemized tests whose toplevel record already has its run directory.
+    toplevel_dirs: HashSet<usize>,
+    /// The target's runconfigs variables, read once for all in-process jobs.
+    runconfig: Arc<Vec<(String, String)>>,
     /// Jobs submitted to Slurm (spec decision 8), watched with one squeue call per interval.
     slurm: SlurmWatch,
 }
@@ -230,7 +243,20 @@ impl Sched<'_> {
     }
 
     fn set(&mut self, id: i64, state: &str, status: &str, comment: Option<&str>) {
-        let changes = self.reporter.set(id, Some(state), Some(status), comment);
+        self.set_with(id, state, status, comment, &[]);
+    }
+
+    fn set_with(
+        &mut self,
+        id: i64,
+        state: &str,
+        status: &str,
+        comment: Option<&str>,
+        with: &[mt_db::Op<'_>],
+    ) {
+        let changes = self
+            .reporter
+            .set_with(id, Some(state), Some(status), comment, with);
         for c in changes {
             self.recs.insert(
                 (c.testname.clone(), c.item_path.clone()),
@@ -728,9 +754,13 @@ impl Sched<'_> {
         for (k, v) in &item.vars {
             host.setenv(k, v);
         }
-        let tc = match self.area.read_testconfig(&name, SystemMode::Yes, &mut host) {
-            Ok(tc) => tc,
-            Err(e) => return Err(lf(format!("cannot read testconfig: {e}"))),
+        let tc: Arc<TestConfig> = if self.tests[ti].tc.dynamic {
+            match self.area.read_testconfig(&name, SystemMode::Yes, &mut host) {
+                Ok(tc) => Arc::new(tc),
+                Err(e) => return Err(lf(format!("cannot read testconfig: {e}"))),
+            }
+        } else {
+            self.tests[ti].tc.clone()
         };
         let mut disks = mt_area::section_pairs(&tc.config, "disks");
         if disks.is_empty() {
@@ -766,30 +796,29 @@ impl Sched<'_> {
             .map_err(lf)?;
         let work = p.work_area.to_string_lossy().into_owned();
         let phys = p.phys_dir.to_string_lossy().into_owned();
-        self.store
-            .update_test_run_info(
-                id,
-                &RunInfo {
-                    rundir: Some(&work),
-                    shortdir: Some(&phys),
-                    ..RunInfo::default()
-                },
-            )
-            .map_err(lf)?;
-        if itemized {
-            let top = self.tests[ti].toplevel_id;
-            let lt = p.link_top.to_string_lossy().into_owned();
-            let pt = p.phys_top.to_string_lossy().into_owned();
-            let _ = self.store.update_test_run_info(
-                top,
-                &RunInfo {
+        // Where it runs, and LAUNCHED, in one transaction; the toplevel of an itemized test
+        // learns its directory once.
+        let lt = p.link_top.to_string_lossy().into_owned();
+        let pt = p.phys_top.to_string_lossy().into_owned();
+        let mut with = vec![mt_db::Op::RunInfo(
+            id,
+            RunInfo {
+                rundir: Some(&work),
+                shortdir: Some(&phys),
+                ..RunInfo::default()
+            },
+        )];
+        if itemized && self.toplevel_dirs.insert(ti) {
+            with.push(mt_db::Op::RunInfo(
+                self.tests[ti].toplevel_id,
+                RunInfo {
                     rundir: Some(&lt),
                     shortdir: Some(&pt),
                     ..RunInfo::default()
                 },
-            );
+            ));
         }
-        self.set(id, State::LAUNCHED, Status::NA, None);
+        self.set_with(id, State::LAUNCHED, Status::NA, None, &with);
 
         let megatest = self.req.megatest.to_string_lossy().into_owned();
         let bindir = self
@@ -868,6 +897,14 @@ impl Sched<'_> {
         // `slurm [sbatch options]` or `sbatch [options]` (also as a [host-types] entry)
         // selects the Slurm launcher instead of a command template.
         let slurm = words.as_deref().and_then(SlurmLauncher::from_words);
+        if words.is_none() && self.in_process {
+            let prepared = crate::execute::Prepared {
+                tc: (!tc.dynamic).then(|| tc.clone()),
+                runconfig: Some(self.runconfig.clone()),
+            };
+            self.start_in_process(j, ci, spec, prepared);
+            return Ok(true);
+        }
         let result = match (words, &slurm) {
             (None, _) => self.launcher.submit(&spec),
             (Some(_), Some(sl)) => sl.clone().submit(&spec),
@@ -899,6 +936,69 @@ impl Sched<'_> {
         } else {
             Ok(false)
         }
+    }
+
+    /// The built-in launcher: run the job wrapper on a thread of the runner, with the area
+    /// already loaded and a pooled database connection. The test's steps are still
+    /// processes of their own (in their own process groups); what is saved per test is a
+    /// process start, a config read and a database open. The end is reported through the
+    /// same channel as a child process's exit.
+    fn start_in_process(
+        &mut self,
+        j: usize,
+        ci: CmdInfo,
+        spec: LaunchSpec,
+        prepared: crate::execute::Prepared,
+    ) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&spec.log)
+        {
+            use std::io::Write as _;
+            let _ = writeln!(
+                f,
+                "LAUNCHCMD: (in process {}) {} {}",
+                std::process::id(),
+                spec.program.display(),
+                spec.args.first().map_or("", String::as_str)
+            );
+        }
+        let area = self.area_arc.clone();
+        let pool = self.pool.clone();
+        let stop = self.stop.clone();
+        let tx = self.tx.clone();
+        let dbpath = self.store.path().to_path_buf();
+        std::thread::spawn(move || {
+            let taken = pool.lock().ok().and_then(|mut p| p.pop());
+            let store = match taken {
+                Some(s) => Ok(s),
+                None => Store::open_existing(&dbpath).map(|mut s| {
+                    s.set_source("execute");
+                    s
+                }),
+            };
+            let code = match store {
+                Ok(store) => {
+                    let r = crate::execute::run_job(&ci, &area, &store, stop, &spec.env, &prepared);
+                    if let Ok(mut p) = pool.lock() {
+                        p.push(store);
+                    }
+                    match r {
+                        Ok(c) => Some(c),
+                        Err(e) => {
+                            eprintln!("ERROR: {}: {e}", ci.test_name);
+                            Some(1)
+                        }
+                    }
+                }
+                Err(e) => {
+                    eprintln!("ERROR: {}: cannot open the database: {e}", ci.test_name);
+                    Some(1)
+                }
+            };
+            let _ = tx.send((j, JobState::Exited(code)));
+        });
     }
 
     /// A local job's process ended.
@@ -1104,10 +1204,11 @@ fn on_path(prog: &str) -> bool {
 
 /// Run the selected tests of an area for one target and run name.
 pub fn run(
-    area: &Area,
+    area_arc: Arc<Area>,
     req: &RunRequest,
-    interrupted: &std::sync::atomic::AtomicBool,
+    interrupted: Arc<AtomicBool>,
 ) -> Result<RunSummary, RunError> {
+    let area: &Area = &area_arc;
     let keys = area.key_names();
     let parts = mt_area::keys::validate_target(&req.target, &keys)?;
     let key_refs: Vec<(&str, &str)> = area
@@ -1226,8 +1327,19 @@ pub fn run(
         fatal: false,
         pids: HashMap::new(),
         detached: BTreeSet::new(),
+        area_arc: area_arc.clone(),
+        in_process: area.setup("in-process") != Some("no")
+            && std::env::var("MT_IN_PROCESS").as_deref() != Ok("no"),
+        pool: Arc::new(Mutex::new(Vec::new())),
+        stop: interrupted.clone(),
+        runconfig: Arc::new(area.runconfig_vars(&req.target)?),
+        toplevel_dirs: HashSet::new(),
         slurm: SlurmWatch::default(),
     };
+    // Triggers fired by the runner see what the runner would have exported.
+    let mut trig_env: BTreeMap<String, String> = std::env::vars().collect();
+    trig_env.extend(s.base_env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    s.reporter.set_env(trig_env);
     if area.setup("launch_delay").is_some() && area.setup("launch-delay").is_none() {
         eprintln!("WARNING: [setup] launch_delay is read as launch-delay");
     }
@@ -1257,7 +1369,7 @@ pub fn run(
         let deferred = tc.has_deferred_items();
         s.by_name.insert(name.clone(), ti);
         s.tests.push(TestState {
-            tc,
+            tc: Arc::new(tc),
             pending_items: deferred,
             jobs: Vec::new(),
             toplevel_id: top,

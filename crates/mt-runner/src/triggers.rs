@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Default)]
 pub struct Triggers {
     running: Vec<Child>,
+    /// The environment triggers run with; None = this process's. The job wrapper running
+    /// inside the runner passes the test's environment here (the process environment is
+    /// the runner's, which lacks the test's variables).
+    env: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The keys a (state, status) fires, in order.
@@ -39,6 +43,11 @@ pub fn matching_keys<'a>(
 }
 
 impl Triggers {
+    /// Run triggers with exactly this environment.
+    pub fn set_env(&mut self, env: std::collections::BTreeMap<String, String>) {
+        self.env = Some(env);
+    }
+
     /// Fire the triggers of one record change.
     #[allow(clippy::too_many_arguments)]
     pub fn fire(
@@ -56,7 +65,11 @@ impl Triggers {
         }
         for (key, cmd) in matching_keys(triggers, state, status) {
             let line = format!("{cmd} {test_id} {rundir} {key}");
-            let child = Command::new("/bin/sh")
+            let mut cmd = Command::new("/bin/sh");
+            if let Some(env) = &self.env {
+                cmd.env_clear().envs(env);
+            }
+            let child = cmd
                 .arg("-c")
                 .arg(&line)
                 .current_dir(rundir)

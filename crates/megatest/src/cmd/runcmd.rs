@@ -119,7 +119,7 @@ pub fn run(a: &Args) -> Result<Option<i32>, CliError> {
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         let _ = signal_hook::flag::register(sig, stop.clone());
     }
-    match mt_runner::run(&area, &req, &stop) {
+    match mt_runner::run(std::sync::Arc::new(area), &req, stop.clone()) {
         Ok(sum) => {
             if sum.problems.is_empty() {
                 Ok(Some(0))

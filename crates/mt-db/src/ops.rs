@@ -1,0 +1,75 @@
+//! Several writes of one test in one transaction. A short test otherwise pays one
+//! transaction (and one round of WAL page writes and lock traffic) per step event, run-info
+//! update and state change; batching the ones that happen together keeps a trivial test's
+//! bookkeeping well under its own run time.
+
+use rusqlite::params;
+
+use crate::error::{DbError, Result};
+use crate::records::RunInfo;
+use crate::rows::Change;
+use crate::status::{apply_tx, StatusUpdate};
+use crate::store::{now_secs, Store};
+
+/// One write of [`Store::apply`].
+#[derive(Debug, Clone)]
+pub enum Op<'a> {
+    /// As [`Store::update_test_run_info`].
+    RunInfo(i64, RunInfo<'a>),
+    /// As [`Store::record_step`]: (test id, step, state, status, comment, logfile).
+    Step(i64, &'a str, &'a str, &'a str, &'a str, &'a str),
+    /// As [`Store::set_state_status`] (roll-up and events included).
+    Status(StatusUpdate<'a>),
+}
+
+impl Store {
+    /// Apply the writes in order, all or nothing; returns the state changes made (for
+    /// `[triggers]`).
+    ///
+    /// # Errors
+    /// [`DbError::NoSuchTest`]; SQLite failures.
+    pub fn apply(&self, ops: &[Op<'_>], source: &str) -> Result<Vec<Change>> {
+        self.write("apply writes", |tx| {
+            let mut changes = Vec::new();
+            for op in ops {
+                match op {
+                    Op::RunInfo(id, info) => {
+                        let n = tx
+                            .prepare_cached(
+                                "UPDATE tests SET host=coalesce(?2, host), uname=coalesce(?3, uname),
+                                    rundir=coalesce(?4, rundir), shortdir=coalesce(?5, shortdir),
+                                    attemptnum=coalesce(?6, attemptnum),
+                                    final_logf=coalesce(?7, final_logf)
+                                 WHERE id=?1",
+                            )?
+                            .execute(params![
+                                id,
+                                info.host,
+                                info.uname,
+                                info.rundir,
+                                info.shortdir,
+                                info.pid,
+                                info.final_logf
+                            ])?;
+                        if n == 0 {
+                            return Err(DbError::NoSuchTest(*id).into());
+                        }
+                    }
+                    Op::Step(id, name, state, status, comment, logfile) => {
+                        tx.prepare_cached(
+                            "INSERT INTO test_steps (test_id, stepname, state, status, event_time,
+                                comment, logfile)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                             ON CONFLICT (test_id, stepname, state) DO UPDATE SET
+                                status=excluded.status, event_time=excluded.event_time,
+                                comment=excluded.comment, logfile=excluded.logfile",
+                        )?
+                        .execute(params![id, name, state, status, now_secs(), comment, logfile])?;
+                    }
+                    Op::Status(u) => apply_tx(self, tx, u, source, &mut changes)?,
+                }
+            }
+            Ok(changes)
+        })
+    }
+}
