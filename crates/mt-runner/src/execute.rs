@@ -311,20 +311,6 @@ pub fn run_job(
     }
     let host = hostname();
     let un = uname();
-    reporter.set_with(
-        ci.test_id,
-        Some(State::REMOTEHOSTSTART),
-        Some(Status::NA),
-        None,
-        &[Op::RunInfo(
-            ci.test_id,
-            RunInfo {
-                host: Some(&host),
-                uname: Some(&un),
-                ..RunInfo::default()
-            },
-        )],
-    );
 
     let mut env = build_env(ci, area, store, inherited, prepared.runconfig.as_deref())?;
     reporter.set_env(env.clone());
@@ -379,7 +365,30 @@ pub fn run_job(
         }
     };
     reporter.set_triggers(&ci.test_name, tc.triggers.clone());
-    reporter.set(ci.test_id, Some(State::RUNNING), None, None);
+    // REMOTEHOSTSTART (with where it runs) and RUNNING in one transaction, once the
+    // test's triggers are known so that both can fire them.
+    reporter.set_with(
+        ci.test_id,
+        Some(State::RUNNING),
+        None,
+        None,
+        &[
+            Op::RunInfo(
+                ci.test_id,
+                RunInfo {
+                    host: Some(&host),
+                    uname: Some(&un),
+                    ..RunInfo::default()
+                },
+            ),
+            Op::Status(mt_db::StatusUpdate {
+                test_id: ci.test_id,
+                state: Some(State::REMOTEHOSTSTART),
+                status: Some(Status::NA),
+                comment: None,
+            }),
+        ],
+    );
 
     let mut rollup = 0;
     let mut last = ProcEnd {
