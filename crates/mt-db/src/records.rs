@@ -449,27 +449,38 @@ impl Store {
     /// # Errors
     /// SQLite failures.
     pub fn upsert_test_meta(&self, meta: &TestMeta) -> Result<()> {
-        let jobgroup = if meta.jobgroup.is_empty() {
-            "default"
-        } else {
-            &meta.jobgroup
-        };
+        self.upsert_test_metas(std::slice::from_ref(meta))
+    }
+
+    /// [`Store::upsert_test_meta`] for many tests in one transaction (a run start with
+    /// thousands of tests would otherwise pay one transaction each).
+    ///
+    /// # Errors
+    /// SQLite failures.
+    pub fn upsert_test_metas(&self, metas: &[TestMeta]) -> Result<()> {
         self.write("upsert test_meta", |tx| {
-            tx.execute(
+            let mut st = tx.prepare_cached(
                 "INSERT INTO test_meta (testname, author, owner, description, tags, jobgroup)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT(testname) DO UPDATE SET author=excluded.author,
                    owner=excluded.owner, description=excluded.description,
                    tags=excluded.tags, jobgroup=excluded.jobgroup",
-                params![
+            )?;
+            for meta in metas {
+                let jobgroup = if meta.jobgroup.is_empty() {
+                    "default"
+                } else {
+                    &meta.jobgroup
+                };
+                st.execute(params![
                     meta.testname,
                     meta.author,
                     meta.owner,
                     meta.description,
                     meta.tags,
                     jobgroup
-                ],
-            )?;
+                ])?;
+            }
             Ok(())
         })
     }

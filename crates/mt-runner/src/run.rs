@@ -1252,16 +1252,20 @@ pub fn run(
     if let Some(c) = &req.contour {
         let _ = store.set_run_contour(run_id, c);
     }
-    for tc in &plan.tests {
-        let meta = mt_db::TestMeta {
+    let metas: Vec<mt_db::TestMeta> = plan
+        .tests
+        .iter()
+        .map(|tc| mt_db::TestMeta {
             testname: tc.name.clone(),
             author: tc.meta("author").unwrap_or("").trim().to_string(),
             owner: tc.meta("owner").unwrap_or("").trim().to_string(),
             description: tc.meta("description").unwrap_or("").trim().to_string(),
             tags: tc.tags.clone(),
             jobgroup: tc.jobgroup.clone().unwrap_or_else(|| "default".into()),
-        };
-        let _ = store.upsert_test_meta(&meta);
+        })
+        .collect();
+    if let Err(e) = store.upsert_test_metas(&metas) {
+        eprintln!("WARNING: cannot record test_meta: {e}");
     }
 
     // The environment every launched test starts from (runner spec §6.2).
@@ -1353,10 +1357,17 @@ pub fn run(
             },
         );
     }
-    for tc in plan.tests {
+    // Every toplevel record in one transaction.
+    let tops: Vec<(String, String)> = plan
+        .tests
+        .iter()
+        .map(|t| (t.name.clone(), String::new()))
+        .collect();
+    let top_refs: Vec<(&str, &str)> = tops.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let top_ids = store.register_tests(run_id, &top_refs)?;
+    for (tc, top) in plan.tests.into_iter().zip(top_ids) {
         let ti = s.tests.len();
         let name = tc.name.clone();
-        let top = store.register_test(run_id, &name, "")?;
         s.recs.entry((name.clone(), String::new())).or_insert(Rec {
             id: top,
             state: State::NOT_STARTED.into(),
