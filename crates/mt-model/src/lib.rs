@@ -5,6 +5,7 @@
 mod exit;
 mod rank;
 mod state;
+pub mod time;
 
 pub use exit::ExitCode;
 pub use rank::{rollup, state_rank, status_rank, RollupInput, RollupResult};

@@ -5,19 +5,7 @@
 //! Reports are often read far from the machine that ran the tests, so UTC is also the
 //! less surprising choice. Every printed time says so (`UTC` suffix or ISO form).
 
-/// Days since 1970-01-01 to a (year, month, day) civil date (proleptic Gregorian).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+use mt_model::time::civil_from_days as civil;
 
 /// Broken-down UTC time of `epoch`: (year, month, day, hour, minute, second).
 fn parts(epoch: i64) -> (i64, i64, i64, i64, i64, i64) {
