@@ -7,24 +7,7 @@ use common::{text, Area};
 
 /// A small area written by the test: `tests` maps a test name to its testconfig.
 fn area(disk: &str, tests: &[(&str, &str)]) -> Area {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("area");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("megatest.config"),
-        format!("[fields]\nOS TEXT\n\n[setup]\nlinktree #{{getenv MT_RUN_AREA_HOME}}/lt\n\n[disks]\nd0 {disk}\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("runconfigs.config"),
-        "[default]\nX 1\n\n[linux]\nY 2\n",
-    )
-    .unwrap();
-    for (name, cfg) in tests {
-        std::fs::create_dir_all(dir.join("tests").join(name)).unwrap();
-        std::fs::write(dir.join("tests").join(name).join("testconfig"), cfg).unwrap();
-    }
-    Area { _tmp: tmp, dir }
+    common::small_area("", disk, "[default]\nX 1\n\n[linux]\nY 2\n", tests)
 }
 
 fn err(o: &std::process::Output) -> String {

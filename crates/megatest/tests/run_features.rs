@@ -6,22 +6,7 @@ mod common;
 use common::{text, Area};
 
 fn area(setup: &str, tests: &[(&str, &str)]) -> Area {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("area");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("megatest.config"),
-        format!(
-            "[fields]\nOS TEXT\n\n[setup]\nlinktree #{{getenv MT_RUN_AREA_HOME}}/lt\n{setup}\n[disks]\nd0 #{{getenv MT_RUN_AREA_HOME}}/runs\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(dir.join("runconfigs.config"), "[default]\nX 1\n").unwrap();
-    for (name, cfg) in tests {
-        std::fs::create_dir_all(dir.join("tests").join(name)).unwrap();
-        std::fs::write(dir.join("tests").join(name).join("testconfig"), cfg).unwrap();
-    }
-    Area { _tmp: tmp, dir }
+    common::small_area(setup, common::RUNS_DISK, "[default]\nX 1\n", tests)
 }
 
 fn run(a: &Area, runname: &str, extra: &[&str]) -> std::process::Output {

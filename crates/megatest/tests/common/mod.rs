@@ -100,3 +100,28 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// A one-key area (`OS`) written by a test: `[setup]` gets `setup` (lines), `[disks]` has
+/// the one disk `disk`, `runconfigs.config` is `runconfigs`, and `tests` maps each test
+/// name to its testconfig text.
+pub fn small_area(setup: &str, disk: &str, runconfigs: &str, tests: &[(&str, &str)]) -> Area {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("area");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("megatest.config"),
+        format!(
+            "[fields]\nOS TEXT\n\n[setup]\nlinktree #{{getenv MT_RUN_AREA_HOME}}/lt\n{setup}\n[disks]\nd0 {disk}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("runconfigs.config"), runconfigs).unwrap();
+    for (name, cfg) in tests {
+        std::fs::create_dir_all(dir.join("tests").join(name)).unwrap();
+        std::fs::write(dir.join("tests").join(name).join("testconfig"), cfg).unwrap();
+    }
+    Area { _tmp: tmp, dir }
+}
+
+/// The usual disk of [`small_area`]: `<area>/runs`.
+pub const RUNS_DISK: &str = "#{getenv MT_RUN_AREA_HOME}/runs";
