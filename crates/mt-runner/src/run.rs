@@ -970,6 +970,19 @@ impl Sched<'_> {
         let tx = self.tx.clone();
         let dbpath = self.store.path().to_path_buf();
         std::thread::spawn(move || {
+            // Whatever happens on this thread (even a panic), the runner hears that the
+            // job ended; otherwise it would wait for it forever.
+            struct Ended {
+                tx: mpsc::Sender<(usize, JobState)>,
+                j: usize,
+                code: Option<i32>,
+            }
+            impl Drop for Ended {
+                fn drop(&mut self) {
+                    let _ = self.tx.send((self.j, JobState::Exited(self.code)));
+                }
+            }
+            let mut ended = Ended { tx, j, code: None };
             let taken = pool.lock().ok().and_then(|mut p| p.pop());
             let store = match taken {
                 Some(s) => Ok(s),
@@ -997,7 +1010,7 @@ impl Sched<'_> {
                     Some(1)
                 }
             };
-            let _ = tx.send((j, JobState::Exited(code)));
+            ended.code = code;
         });
     }
 
