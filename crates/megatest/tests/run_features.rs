@@ -305,3 +305,77 @@ fn progress_line_only_on_a_terminal() {
     assert!(all.contains("[tty] "), "{all}");
     assert!(all.contains("done,") && all.contains("running"), "{all}");
 }
+
+#[test]
+fn a_runner_killed_with_sigkill_is_recovered_by_the_next_run() {
+    // The first attempt sleeps; the second finds the marker and passes at once.
+    let a = area(
+        "",
+        &[
+            (
+                "long",
+                "[ezsteps]\ns if [ -f $MT_RUN_AREA_HOME/second ]; then echo again; else touch $MT_RUN_AREA_HOME/second; sleep 300; fi\n",
+            ),
+            ("quick", "[ezsteps]\ns echo quick\n"),
+        ],
+    );
+    let mut child = std::process::Command::new(common::bin())
+        .args([
+            "-run",
+            "-target",
+            "linux",
+            "-runname",
+            "r1",
+            "-testpatt",
+            "%",
+            "-quiet",
+        ])
+        .current_dir(&a.dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while a.record("r1", "long", "").map(|r| r.0) != Some("RUNNING".to_string()) {
+        assert!(std::time::Instant::now() < deadline, "long never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Give the step time to start its sleep, then kill the runner without warning.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(a.record("r1", "long", "").unwrap().0, "RUNNING");
+
+    // The next run finds the orphan, ends its leftover processes and runs it again.
+    let started = std::time::Instant::now();
+    let o = run(&a, "r1", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "the second run waited on the orphan"
+    );
+    assert_eq!(
+        a.record("r1", "long", ""),
+        Some(("COMPLETED".into(), "PASS".into())),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        a.record("r1", "quick", ""),
+        Some(("COMPLETED".into(), "PASS".into()))
+    );
+    let killed = a.count(
+        "SELECT count(*) FROM events e JOIN tests t ON t.id=e.test_id WHERE t.testname='long' AND e.new_state='INCOMPLETE'",
+    );
+    assert_eq!(killed, 1, "the lost attempt is in the history");
+    // No process of the first attempt is left.
+    let dir = std::fs::canonicalize(a.dir.join("runs/linux/r1/long")).unwrap();
+    let mut left = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cwd = std::fs::read_link(e.path().join("cwd")).unwrap_or_default();
+        if cwd.starts_with(&dir) {
+            left.push(std::fs::read_to_string(e.path().join("cmdline")).unwrap_or_default());
+        }
+    }
+    assert!(left.is_empty(), "left over: {left:?}");
+}

@@ -558,6 +558,60 @@ impl Sched<'_> {
         false
     }
 
+    /// Crash safety: a record left LAUNCHED/REMOTEHOSTSTART/RUNNING on this host by a job
+    /// wrapper that is gone (a runner killed with -9 takes its in-process jobs with it)
+    /// will never be finished by anyone. Its leftover step processes are ended, the record
+    /// becomes INCOMPLETE/KILLED, and this run launches it again. Records whose wrapper is
+    /// alive (another runner, an `-execute` process) are left to it.
+    fn adopt_orphans(&mut self) {
+        let me = crate::execute::hostname();
+        let ids: Vec<(i64, bool)> = self
+            .jobs
+            .iter()
+            .filter_map(|jb| {
+                let name = &self.tests[jb.test].tc.name;
+                let in_process = self.in_process && self.launcher_words(name, &jb.path).is_none();
+                self.rec(name, &jb.path)
+                    .filter(|r| is_running_state(&r.state))
+                    .map(|_| (jb.id, in_process))
+            })
+            .collect();
+        for (id, in_process) in ids {
+            let Ok(Some(t)) = self.store.get_test(id) else {
+                continue;
+            };
+            let Ok(evs) = self.store.events_for_test(id) else {
+                continue;
+            };
+            // The process that wrote the job's last LAUNCHED/REMOTEHOSTSTART/RUNNING.
+            let Some(owner) = evs
+                .iter()
+                .rev()
+                .find(|e| e.new_state.as_deref().is_some_and(is_running_state))
+            else {
+                continue;
+            };
+            let pid = i32::try_from(owner.pid).unwrap_or(0);
+            if owner.host != me || mt_launch::pid_alive(pid) || pid == 0 {
+                continue;
+            }
+            // LAUNCHED by a dead runner for another launcher: that launcher may still run
+            // it; only jobs this host ran itself are known to be lost.
+            if owner.new_state.as_deref() == Some(State::LAUNCHED) && !in_process {
+                continue;
+            }
+            if let Ok(step) = i32::try_from(t.attemptnum) {
+                if step > 1 && mt_launch::pid_alive(step) {
+                    mt_launch::kill_tree(step, Duration::from_secs(2));
+                }
+            }
+            let why =
+                format!("its job wrapper (pid {pid} on {me}) is gone; launched again by this run");
+            eprintln!("WARNING: {}: {why}", full(&t.testname, &t.item_path));
+            self.set(id, State::INCOMPLETE, Status::KILLED, Some(&why));
+        }
+    }
+
     /// Records this run is going to (re)launch are judged as "not started yet" by their
     /// dependents, whatever an earlier attempt left in the database: a test waiting on a
     /// `-rerun FAIL` candidate (or on a NOT_STARTED/PREQ_FAIL test that gets its chance
@@ -1425,6 +1479,7 @@ pub fn run(
             }
         }
     }
+    s.adopt_orphans();
     s.auto_rerun();
     s.prime_pending();
     s.progress.set_total(s.jobs.len());
