@@ -335,13 +335,13 @@ fn a_runner_killed_with_sigkill_is_recovered_by_the_next_run() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while a.record("r1", "long", "").map(|r| r.0) != Some("RUNNING".to_string()) {
+    // Wait until the first attempt's step has started (it writes the marker, then sleeps).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !a.dir.join("second").exists() {
         assert!(std::time::Instant::now() < deadline, "long never started");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    // Give the step time to start its sleep, then kill the runner without warning.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::thread::sleep(std::time::Duration::from_millis(100));
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(a.record("r1", "long", "").unwrap().0, "RUNNING");
