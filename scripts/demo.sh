@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cargo build --release -p megatest -p logpro
-export PATH="$PWD/target/release:$PATH"
+export PATH="${CARGO_TARGET_DIR:-$PWD/target}/release:$PATH"
 demo="${DEMO_DIR:-/tmp/megatest-demo}"
 rm -rf "$demo"
 cp -r examples/demo "$demo"
