@@ -825,18 +825,26 @@ fn run_sel(a: &Args, action: &str) -> Result<Sel, CliError> {
     Sel::from_args(a, action, false)
 }
 
+/// The oldest run matching `-target`/`-runname` (as the original picks for the run-level
+/// status actions); None, after saying so, when there is none.
+fn first_run(a: &Args, action: &str) -> Result<Option<(Store, RunRow)>, CliError> {
+    let sel = run_sel(a, action)?;
+    let (_area, store) = open(a, action)?;
+    let run = store
+        .list_runs(&sel.runname, Some(&sel.target))?
+        .into_iter()
+        .next();
+    if run.is_none() {
+        eprintln!("INFO: No matching run found. ({})", sel.describe());
+    }
+    Ok(run.map(|r| (store, r)))
+}
+
 fn set_run_status(a: &Args) -> Result<Option<i32>, CliError> {
     let Some(status) = a.get("-set-run-status") else {
         return Ok(None);
     };
-    let sel = run_sel(a, "-set-run-status")?;
-    let (_area, store) = open(a, "-set-run-status")?;
-    let Some(run) = store
-        .list_runs(&sel.runname, Some(&sel.target))?
-        .into_iter()
-        .next()
-    else {
-        eprintln!("INFO: No matching run found. ({})", sel.describe());
+    let Some((store, run)) = first_run(a, "-set-run-status")? else {
         return Ok(Some(1));
     };
     store.set_run_status_comment(run.id, status, a.get("-m"))?;
@@ -852,14 +860,7 @@ fn get_run_status(a: &Args) -> Result<Option<i32>, CliError> {
     if !a.has("-get-run-status") {
         return Ok(None);
     }
-    let sel = run_sel(a, "-get-run-status")?;
-    let (_area, store) = open(a, "-get-run-status")?;
-    let Some(run) = store
-        .list_runs(&sel.runname, Some(&sel.target))?
-        .into_iter()
-        .next()
-    else {
-        eprintln!("INFO: No matching run found. ({})", sel.describe());
+    let Some((_store, run)) = first_run(a, "-get-run-status")? else {
         return Ok(Some(1));
     };
     println!(
