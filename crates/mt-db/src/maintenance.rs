@@ -370,7 +370,7 @@ mod tests {
     }
 
     fn n(s: &Store, sql: &str) -> i64 {
-        s.conn.query_row(sql, [], |r| r.get(0)).unwrap()
+        s.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     #[test]
@@ -394,10 +394,10 @@ mod tests {
             "test",
         )
         .unwrap();
-        s.conn
+        s.conn()
             .execute("UPDATE runs SET state='deleted' WHERE id=?1", [gone])
             .unwrap();
-        s.conn
+        s.conn()
             .execute(
                 "INSERT INTO tests (run_id, testname) VALUES (999, 'orphan')",
                 [],

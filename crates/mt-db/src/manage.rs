@@ -135,10 +135,10 @@ mod tests {
 
     /// Force the time columns of a record (the triggers would move last_update).
     fn times(s: &Store, id: i64, event_time: i64, run_duration: i64, last_update: i64) {
-        s.conn
+        s.conn()
             .execute_batch("DROP TRIGGER IF EXISTS update_tests_trigger")
             .unwrap();
-        s.conn
+        s.conn()
             .execute(
                 "UPDATE tests SET event_time=?2, run_duration=?3, last_update=?4 WHERE id=?1",
                 params![id, event_time, run_duration, last_update],

@@ -8,7 +8,7 @@ use rusqlite::params;
 use crate::error::{DbError, Result};
 use crate::records::RunInfo;
 use crate::rows::Change;
-use crate::status::{apply_tx, StatusUpdate};
+use crate::status::{apply_group, Rollups, StatusUpdate};
 use crate::store::{now_secs, Store};
 
 /// One write of [`Store::apply`].
@@ -31,6 +31,10 @@ impl Store {
     pub fn apply(&self, ops: &[Op<'_>], source: &str) -> Result<Vec<Change>> {
         self.write("apply writes", |tx| {
             let mut changes = Vec::new();
+            let mut rollups = Rollups::default();
+            // Successive state writes of one record (LAUNCHED, REMOTEHOSTSTART, RUNNING)
+            // are applied as one group; the other ops touch other columns and tables.
+            let mut group: Vec<&StatusUpdate<'_>> = Vec::new();
             for op in ops {
                 match op {
                     Op::RunInfo(id, info) => {
@@ -66,9 +70,17 @@ impl Store {
                         )?
                         .execute(params![id, name, state, status, now_secs(), comment, logfile])?;
                     }
-                    Op::Status(u) => apply_tx(self, tx, u, source, &mut changes)?,
+                    Op::Status(u) => {
+                        if group.first().is_some_and(|g| g.test_id != u.test_id) {
+                            apply_group(self, tx, &group, source, &mut changes, &mut rollups)?;
+                            group.clear();
+                        }
+                        group.push(u);
+                    }
                 }
             }
+            apply_group(self, tx, &group, source, &mut changes, &mut rollups)?;
+            rollups.finish(self, tx, source, &mut changes)?;
             Ok(changes)
         })
     }

@@ -3,7 +3,7 @@
 //! Every run-level state or status change is also an event (with `test_id` NULL).
 
 use indexmap::IndexMap;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use crate::error::{DbError, Result, TxResult};
 use crate::events::{self, NewEvent};
@@ -58,7 +58,7 @@ pub(crate) fn run_from_row(keys: &[Key], r: &Row<'_>) -> rusqlite::Result<RunRow
 /// Write a run's state and/or status and record the event. Returns false if no such run.
 fn change_run(
     store: &Store,
-    tx: &Transaction<'_>,
+    tx: &Connection,
     run_id: i64,
     state: Option<&str>,
     status: Option<&str>,

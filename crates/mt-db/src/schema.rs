@@ -9,7 +9,7 @@
 //! Deliberate difference: the original's `archive_*` tables default `creation_time` to a
 //! malformed `strftime('%','now')` that yields NULL (a quirk); we store the epoch time.
 
-use rusqlite::Transaction;
+use rusqlite::Connection;
 
 use crate::error::{DbError, TxResult};
 use crate::keys::{quote_ident, Key};
@@ -19,7 +19,7 @@ const NOW: &str = "(strftime('%s','now'))";
 /// One migration step. `keys` are the area's keys (needed only to create `runs`).
 struct Migration {
     name: &'static str,
-    apply: fn(&Transaction<'_>, &[Key]) -> rusqlite::Result<()>,
+    apply: fn(&Connection, &[Key]) -> rusqlite::Result<()>,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -43,6 +43,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "item counts for the roll-up",
         apply: item_counts,
     },
+    Migration {
+        name: "fewer pages per state change",
+        apply: lean_write_path,
+    },
 ];
 
 /// The `user_version` of a fully migrated database.
@@ -54,7 +58,7 @@ pub fn migration_names() -> Vec<&'static str> {
     MIGRATIONS.iter().map(|m| m.name).collect()
 }
 
-fn base_tables(tx: &Transaction<'_>, keys: &[Key]) -> rusqlite::Result<()> {
+fn base_tables(tx: &Connection, keys: &[Key]) -> rusqlite::Result<()> {
     let key_cols: String = keys
         .iter()
         .map(|k| format!("{} {}, ", quote_ident(&k.name), k.sqltype))
@@ -146,7 +150,7 @@ pub fn megatest_version() -> String {
     format!("{}-rust", env!("CARGO_PKG_VERSION"))
 }
 
-fn has_column(tx: &Transaction<'_>, table: &str, column: &str) -> rusqlite::Result<bool> {
+fn has_column(tx: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
     let mut st = tx.prepare(&format!("PRAGMA table_info({})", quote_ident(table)))?;
     let names = st.query_map([], |r| r.get::<_, String>(1))?;
     for n in names {
@@ -158,7 +162,7 @@ fn has_column(tx: &Transaction<'_>, table: &str, column: &str) -> rusqlite::Resu
 }
 
 /// What the original's `-cleanup-db` schema patch adds to older databases.
-fn patch_columns(tx: &Transaction<'_>, _keys: &[Key]) -> rusqlite::Result<()> {
+fn patch_columns(tx: &Connection, _keys: &[Key]) -> rusqlite::Result<()> {
     let wanted: &[(&str, &str, &str)] = &[
         ("runs", "last_update", "INTEGER DEFAULT 0"),
         ("runs", "contour", "TEXT DEFAULT ''"),
@@ -174,7 +178,7 @@ fn patch_columns(tx: &Transaction<'_>, _keys: &[Key]) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn triggers(tx: &Transaction<'_>, _keys: &[Key]) -> rusqlite::Result<()> {
+fn triggers(tx: &Connection, _keys: &[Key]) -> rusqlite::Result<()> {
     let pairs = [
         ("update_runs_trigger", "runs"),
         ("update_run_stats_trigger", "run_stats"),
@@ -193,7 +197,7 @@ fn triggers(tx: &Transaction<'_>, _keys: &[Key]) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn events_table(tx: &Transaction<'_>, _keys: &[Key]) -> rusqlite::Result<()> {
+fn events_table(tx: &Connection, _keys: &[Key]) -> rusqlite::Result<()> {
     // AUTOINCREMENT: ids are never reused, so "events since id N" is a stable cursor.
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -207,42 +211,77 @@ fn events_table(tx: &Transaction<'_>, _keys: &[Key]) -> rusqlite::Result<()> {
 
 /// Per (run, test, state, status) counts of item records, kept by triggers, so that the
 /// roll-up of a test with thousands of items reads a handful of rows instead of scanning
-/// every item on each change.
-fn item_counts(tx: &Transaction<'_>, _keys: &[Key]) -> rusqlite::Result<()> {
-    tx.execute_batch(
+/// every item on each change. A NULL written by hand counts as '' (a key column).
+fn item_counts(tx: &Connection, keys: &[Key]) -> rusqlite::Result<()> {
+    item_counts_table(tx, keys, "")
+}
+
+fn item_counts_table(tx: &Connection, _keys: &[Key], options: &str) -> rusqlite::Result<()> {
+    tx.execute_batch(&format!(
         "CREATE TABLE IF NOT EXISTS item_counts (run_id INTEGER, testname TEXT, state TEXT,
             status TEXT, n INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (run_id, testname, state, status));
+            PRIMARY KEY (run_id, testname, state, status)){options};
          DELETE FROM item_counts;
          INSERT INTO item_counts (run_id, testname, state, status, n)
-            SELECT run_id, testname, state, status, count(*) FROM tests
-            WHERE item_path != '' GROUP BY run_id, testname, state, status;
+            SELECT coalesce(run_id, -1), coalesce(testname, ''), coalesce(state, ''),
+                coalesce(status, ''), count(*) FROM tests
+            WHERE item_path != '' GROUP BY 1, 2, 3, 4;
          CREATE TRIGGER IF NOT EXISTS item_counts_ins AFTER INSERT ON tests
             WHEN NEW.item_path != '' BEGIN
               INSERT INTO item_counts (run_id, testname, state, status, n)
-                VALUES (NEW.run_id, NEW.testname, NEW.state, NEW.status, 1)
+                VALUES (coalesce(NEW.run_id, -1), coalesce(NEW.testname, ''),
+                  coalesce(NEW.state, ''), coalesce(NEW.status, ''), 1)
                 ON CONFLICT (run_id, testname, state, status) DO UPDATE SET n = n + 1;
             END;
          CREATE TRIGGER IF NOT EXISTS item_counts_upd
             AFTER UPDATE OF run_id, testname, item_path, state, status ON tests
             WHEN OLD.item_path != '' OR NEW.item_path != '' BEGIN
               UPDATE item_counts SET n = n - 1 WHERE OLD.item_path != ''
-                AND run_id = OLD.run_id AND testname = OLD.testname
-                AND state = OLD.state AND status = OLD.status;
+                AND run_id = coalesce(OLD.run_id, -1) AND testname = coalesce(OLD.testname, '')
+                AND state = coalesce(OLD.state, '') AND status = coalesce(OLD.status, '');
               INSERT INTO item_counts (run_id, testname, state, status, n)
-                SELECT NEW.run_id, NEW.testname, NEW.state, NEW.status, 1
+                SELECT coalesce(NEW.run_id, -1), coalesce(NEW.testname, ''),
+                  coalesce(NEW.state, ''), coalesce(NEW.status, ''), 1
                 WHERE NEW.item_path != ''
                 ON CONFLICT (run_id, testname, state, status) DO UPDATE SET n = n + 1;
             END;
          CREATE TRIGGER IF NOT EXISTS item_counts_del AFTER DELETE ON tests
             WHEN OLD.item_path != '' BEGIN
-              UPDATE item_counts SET n = n - 1 WHERE run_id = OLD.run_id
-                AND testname = OLD.testname AND state = OLD.state AND status = OLD.status;
-            END;",
-    )
+              UPDATE item_counts SET n = n - 1 WHERE run_id = coalesce(OLD.run_id, -1)
+                AND testname = coalesce(OLD.testname, '') AND state = coalesce(OLD.state, '')
+                AND status = coalesce(OLD.status, '');
+            END;"
+    ))
 }
 
-fn stored_keys(tx: &Transaction<'_>) -> rusqlite::Result<Vec<Key>> {
+/// A test's state change writes a row of `events` and of `item_counts`; each B-tree it
+/// touches is one more page in the WAL at every commit. So: `events` without
+/// AUTOINCREMENT (its `sqlite_sequence` row was a page per commit; events are never
+/// deleted, so max(id)+1 keeps ids increasing and "events since id N" stable) and without
+/// the run_id index (runs' events are read by id range or test; a scan by run is rare),
+/// and `item_counts` WITHOUT ROWID (one B-tree instead of table plus key index).
+fn lean_write_path(tx: &Connection, keys: &[Key]) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE events_lean (id INTEGER PRIMARY KEY,
+            event_time REAL NOT NULL, run_id INTEGER, test_id INTEGER, testname TEXT,
+            item_path TEXT, old_state TEXT, new_state TEXT, old_status TEXT, new_status TEXT,
+            comment TEXT, pid INTEGER, host TEXT, user TEXT, source TEXT);
+         INSERT INTO events_lean SELECT id, event_time, run_id, test_id, testname, item_path,
+            old_state, new_state, old_status, new_status, comment, pid, host, user, source
+            FROM events;
+         DROP TABLE events;
+         ALTER TABLE events_lean RENAME TO events;
+         CREATE INDEX events_test_index ON events (test_id);
+         DELETE FROM sqlite_sequence WHERE name='events';
+         DROP TRIGGER IF EXISTS item_counts_ins;
+         DROP TRIGGER IF EXISTS item_counts_upd;
+         DROP TRIGGER IF EXISTS item_counts_del;
+         DROP TABLE IF EXISTS item_counts;",
+    )?;
+    item_counts_table(tx, keys, " WITHOUT ROWID")
+}
+
+fn stored_keys(tx: &Connection) -> rusqlite::Result<Vec<Key>> {
     let exists: i64 = tx.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='keys'",
         [],
@@ -266,7 +305,7 @@ fn stored_keys(tx: &Transaction<'_>) -> rusqlite::Result<Vec<Key>> {
 /// Bring the schema up to date and make sure every key of `wanted` exists. Returns the
 /// keys as stored (ordered by id). Runs inside the caller's IMMEDIATE transaction, so two
 /// processes creating the same file at once serialise here.
-pub(crate) fn ensure(tx: &Transaction<'_>, wanted: &[Key]) -> TxResult<Vec<Key>> {
+pub(crate) fn ensure(tx: &Connection, wanted: &[Key]) -> TxResult<Vec<Key>> {
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(DbError::SchemaTooNew {
@@ -308,4 +347,84 @@ pub(crate) fn ensure(tx: &Transaction<'_>, wanted: &[Key]) -> TxResult<Vec<Key>>
         [crate::store::now_secs() - 24 * 3600],
     )?;
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database left by the build before `lean_write_path` keeps its events (same ids,
+    /// and new ones continue after them) and its item counts.
+    #[test]
+    fn lean_write_path_keeps_events_and_counts() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("megatest.db");
+        let keys = [Key {
+            name: "OS".into(),
+            sqltype: "TEXT".into(),
+        }];
+        let conn = Connection::open(&path).unwrap();
+        let old = MIGRATIONS.len() - 1;
+        for m in &MIGRATIONS[..old] {
+            (m.apply)(&conn, &keys).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version={old};
+             INSERT INTO keys (fieldname, fieldtype) VALUES ('OS', 'TEXT');
+             INSERT INTO tests (run_id, testname, item_path, state, status)
+                VALUES (1, 't', 'a', 'COMPLETED', 'PASS'), (1, 't', 'b', 'COMPLETED', 'PASS'),
+                       (1, 't', 'c', 'RUNNING', 'n/a');
+             INSERT INTO events (event_time, run_id, test_id, new_state, pid, host, user, source)
+                VALUES (1.0, 1, 1, 'RUNNING', 1, 'h', 'u', 's'),
+                       (2.0, 1, 1, 'COMPLETED', 1, 'h', 'u', 's');"
+        ))
+        .unwrap();
+        ensure(&conn, &keys).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM events ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(ids, [1, 2]);
+        let counts: Vec<(String, i64)> = conn
+            .prepare("SELECT state, n FROM item_counts ORDER BY state")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(counts, [("COMPLETED".into(), 2), ("RUNNING".into(), 1)]);
+        // The triggers work on the rebuilt table.
+        conn.execute(
+            "UPDATE tests SET state='COMPLETED', status='FAIL' WHERE item_path='c'",
+            [],
+        )
+        .unwrap();
+        let running: i64 = conn
+            .query_row("SELECT n FROM item_counts WHERE state='RUNNING'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(running, 0);
+        conn.execute(
+            "INSERT INTO events (event_time, pid, host, user, source) VALUES (3.0, 1, 'h', 'u', 's')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(conn.last_insert_rowid(), 3);
+        let seq: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_sequence WHERE name='events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(seq, 0);
+    }
 }

@@ -10,11 +10,11 @@
 //! items finishing do not fire the toplevel's `[triggers]` thousands of times.
 
 use mt_model::{rollup, RollupInput, State, Status};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection};
 
 use crate::error::{Result, TxResult};
 use crate::events::{self, NewEvent};
-use crate::records::{register_c, require_test};
+use crate::records::{find_test_c, register_c, require_test};
 use crate::rows::{int, text, Change};
 use crate::store::{now_secs, Store};
 use crate::testdata::data_rollup_tx;
@@ -33,60 +33,137 @@ pub struct StatusUpdate<'a> {
 
 pub(crate) fn apply_tx(
     store: &Store,
-    tx: &Transaction<'_>,
+    tx: &Connection,
     u: &StatusUpdate<'_>,
     source: &str,
     changes: &mut Vec<Change>,
 ) -> TxResult<()> {
-    let t = require_test(tx, u.test_id)?;
-    let new_state = u.state.unwrap_or(&t.state).to_string();
-    let mut new_status = u.status.unwrap_or(&t.status).to_string();
-    let reset_time = matches!(u.state, Some(State::LAUNCHED | State::REMOTEHOSTSTART));
+    let mut rollups = Rollups::default();
+    apply_group(store, tx, &[u], source, changes, &mut rollups)?;
+    rollups.finish(store, tx, source, changes)
+}
+
+/// Toplevel records whose roll-up is due before the transaction commits: computed once
+/// per test however many of its items changed (a batch, or LAUNCHED → REMOTEHOSTSTART →
+/// RUNNING of one item written together).
+#[derive(Default)]
+pub(crate) struct Rollups(Vec<(i64, String)>);
+
+impl Rollups {
+    fn add(&mut self, run_id: i64, testname: &str) {
+        if !self.0.iter().any(|(r, n)| *r == run_id && n == testname) {
+            self.0.push((run_id, testname.to_string()));
+        }
+    }
+
+    fn take(&mut self, run_id: i64, testname: &str) -> bool {
+        let before = self.0.len();
+        self.0.retain(|(r, n)| !(*r == run_id && n == testname));
+        self.0.len() != before
+    }
+
+    pub(crate) fn finish(
+        self,
+        store: &Store,
+        tx: &Connection,
+        source: &str,
+        changes: &mut Vec<Change>,
+    ) -> TxResult<()> {
+        for (run_id, testname) in &self.0 {
+            rollup_toplevel(store, tx, *run_id, testname, source, changes)?;
+        }
+        Ok(())
+    }
+}
+
+/// Several successive writes of one record in one transaction: the record is read and
+/// updated once (with the last values), and every write is still an event and a
+/// [`Change`] of its own, in order. The roll-up of an item's toplevel is left to `rollups`.
+pub(crate) fn apply_group(
+    store: &Store,
+    tx: &Connection,
+    updates: &[&StatusUpdate<'_>],
+    source: &str,
+    changes: &mut Vec<Change>,
+    rollups: &mut Rollups,
+) -> TxResult<()> {
+    let Some(first) = updates.first() else {
+        return Ok(());
+    };
+    let mut t = require_test(tx, first.test_id)?;
+    // An explicit write of a toplevel comes after the roll-up of items written before it
+    // in the same transaction, as if each had been its own transaction.
+    if t.item_path.is_empty() && rollups.take(t.run_id, &t.testname) {
+        rollup_toplevel(store, tx, t.run_id, &t.testname, source, changes)?;
+        t = require_test(tx, first.test_id)?;
+    }
+    // The values after each write, in order.
+    let mut steps: Vec<(String, String)> = Vec::with_capacity(updates.len());
+    let (mut state, mut status) = (t.state.clone(), t.status.clone());
+    for u in updates {
+        if let Some(v) = u.state {
+            state = v.to_string();
+        }
+        if let Some(v) = u.status {
+            status = v.to_string();
+        }
+        steps.push((state.clone(), status.clone()));
+    }
+    let comment = updates.iter().rev().find_map(|u| u.comment);
+    let reset_time = updates
+        .iter()
+        .any(|u| matches!(u.state, Some(State::LAUNCHED | State::REMOTEHOSTSTART)));
     tx.prepare_cached(
         "UPDATE tests SET state=?2, status=?3, comment=coalesce(?4, comment),
             event_time=CASE WHEN ?5 THEN ?6 ELSE event_time END
          WHERE id=?1",
     )?
     .execute(params![
-        u.test_id,
-        new_state,
-        new_status,
-        u.comment,
+        t.id,
+        state,
+        status,
+        comment,
         reset_time,
         now_secs()
     ])?;
-    if new_status == Status::AUTO {
-        new_status = data_rollup_tx(tx, u.test_id, &new_status)?;
+    if status == Status::AUTO {
+        let rolled = data_rollup_tx(tx, t.id, &status)?;
+        if let Some(last) = steps.last_mut() {
+            last.1 = rolled;
+        }
     }
-    events::append(
-        tx,
-        &store.ident,
-        source,
-        &NewEvent {
-            run_id: Some(t.run_id),
-            test_id: Some(t.id),
-            testname: Some(&t.testname),
-            item_path: Some(&t.item_path),
-            old_state: Some(&t.state),
-            new_state: Some(&new_state),
-            old_status: Some(&t.status),
-            new_status: Some(&new_status),
-            comment: u.comment,
-        },
-    )?;
-    changes.push(Change {
-        test_id: t.id,
-        run_id: t.run_id,
-        testname: t.testname.clone(),
-        item_path: t.item_path.clone(),
-        old_state: t.state.clone(),
-        new_state,
-        old_status: t.status.clone(),
-        new_status,
-        rollup: false,
-    });
+    let (mut old_state, mut old_status) = (t.state.clone(), t.status.clone());
+    for (u, (new_state, new_status)) in updates.iter().zip(steps) {
+        events::append(
+            tx,
+            &store.ident,
+            source,
+            &NewEvent {
+                run_id: Some(t.run_id),
+                test_id: Some(t.id),
+                testname: Some(&t.testname),
+                item_path: Some(&t.item_path),
+                old_state: Some(&old_state),
+                new_state: Some(&new_state),
+                old_status: Some(&old_status),
+                new_status: Some(&new_status),
+                comment: u.comment,
+            },
+        )?;
+        changes.push(Change {
+            test_id: t.id,
+            run_id: t.run_id,
+            testname: t.testname.clone(),
+            item_path: t.item_path.clone(),
+            old_state: std::mem::replace(&mut old_state, new_state.clone()),
+            new_state,
+            old_status: std::mem::replace(&mut old_status, new_status.clone()),
+            new_status,
+            rollup: false,
+        });
+    }
     if !t.item_path.is_empty() {
-        rollup_toplevel(store, tx, t.run_id, &t.testname, source, changes)?;
+        rollups.add(t.run_id, &t.testname);
     }
     Ok(())
 }
@@ -94,7 +171,7 @@ pub(crate) fn apply_tx(
 /// Recompute and, if it changed, write the toplevel record of `testname` in the run.
 pub(crate) fn rollup_toplevel(
     store: &Store,
-    tx: &Transaction<'_>,
+    tx: &Connection,
     run_id: i64,
     testname: &str,
     source: &str,
@@ -117,25 +194,31 @@ pub(crate) fn rollup_toplevel(
     let Some(result) = rollup(&inputs) else {
         return Ok(());
     };
-    let (top_id, inserted) = register_c(tx, run_id, testname, "")?;
-    if inserted {
-        events::append(
-            tx,
-            &store.ident,
-            source,
-            &NewEvent {
-                run_id: Some(run_id),
-                test_id: Some(top_id),
-                testname: Some(testname),
-                item_path: Some(""),
-                new_state: Some(State::NOT_STARTED),
-                new_status: Some(Status::NA),
-                comment: Some("registered by roll-up"),
-                ..NewEvent::default()
-            },
-        )?;
-    }
-    let top = require_test(tx, top_id)?;
+    let top = match find_test_c(tx, run_id, testname, "")? {
+        Some(top) => top,
+        None => {
+            let (top_id, inserted) = register_c(tx, run_id, testname, "")?;
+            if inserted {
+                events::append(
+                    tx,
+                    &store.ident,
+                    source,
+                    &NewEvent {
+                        run_id: Some(run_id),
+                        test_id: Some(top_id),
+                        testname: Some(testname),
+                        item_path: Some(""),
+                        new_state: Some(State::NOT_STARTED),
+                        new_status: Some(Status::NA),
+                        comment: Some("registered by roll-up"),
+                        ..NewEvent::default()
+                    },
+                )?;
+            }
+            require_test(tx, top_id)?
+        }
+    };
+    let top_id = top.id;
     if top.state == result.state && top.status == result.status {
         return Ok(());
     }
@@ -209,9 +292,11 @@ impl Store {
     ) -> Result<Vec<Change>> {
         self.write("set state/status", |tx| {
             let mut changes = Vec::new();
+            let mut rollups = Rollups::default();
             for u in updates {
-                apply_tx(self, tx, u, source, &mut changes)?;
+                apply_group(self, tx, &[u], source, &mut changes, &mut rollups)?;
             }
+            rollups.finish(self, tx, source, &mut changes)?;
             Ok(changes)
         })
     }

@@ -6,9 +6,10 @@
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{DbError, Result, TxError, TxResult};
 use crate::keys::{validate_keys, Key};
@@ -22,7 +23,11 @@ const RETRY_DEADLINE: Duration = Duration::from_secs(600);
 
 /// An open area database (`megatest.db`).
 pub struct Store {
-    pub(crate) conn: Connection,
+    /// One connection, shared by every thread of the process that holds this `Store` (the
+    /// runner and its in-process jobs): SQLite keeps its page cache across transactions
+    /// only while no other connection wrote, so one connection per process saves
+    /// re-reading the pages each time another thread has committed.
+    conn: Mutex<Connection>,
     pub(crate) path: PathBuf,
     pub(crate) keys: Vec<Key>,
     pub(crate) ident: Identity,
@@ -171,6 +176,8 @@ fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, "open", e))?;
     conn.busy_handler(Some(busy_handler))
         .map_err(|e| sql_error(path, "set busy handler", e))?;
+    // Every statement of the write path stays prepared (rusqlite keeps 16 by default).
+    conn.set_prepared_statement_cache_capacity(64);
     // journal_mode needs a lock for a moment; retry like any write.
     with_retry(path, "set WAL mode", || {
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -199,7 +206,7 @@ impl Store {
         let keys = validate_keys(keys)?;
         let conn = connect(&path)?;
         let mut store = Store {
-            conn,
+            conn: Mutex::new(conn),
             path,
             keys,
             ident: Identity::current(),
@@ -225,7 +232,7 @@ impl Store {
         }
         let conn = connect(&path)?;
         let mut store = Store {
-            conn,
+            conn: Mutex::new(conn),
             path,
             keys: Vec::new(),
             ident: Identity::current(),
@@ -278,16 +285,25 @@ impl Store {
 
     /// Run `f` in a `BEGIN IMMEDIATE` transaction, retrying the whole transaction on
     /// BUSY/LOCKED. `f` may run more than once, so it must not have outside effects.
+    /// BEGIN and COMMIT are cached statements (a state change is a few short statements;
+    /// parsing these two each time was a noticeable part of it).
     pub(crate) fn write<T>(
         &self,
         op: &'static str,
-        mut f: impl FnMut(&Transaction<'_>) -> TxResult<T>,
+        mut f: impl FnMut(&Connection) -> TxResult<T>,
     ) -> Result<T> {
         with_retry(&self.path, op, || {
-            let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-            let v = f(&tx)?;
-            tx.commit()?;
-            Ok(v)
+            let conn = self.conn();
+            conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+            let done = f(&conn).and_then(|v| {
+                conn.prepare_cached("COMMIT")?.execute([])?;
+                Ok(v)
+            });
+            if done.is_err() && !conn.is_autocommit() {
+                // Also after a failed COMMIT (BUSY): the retry starts a new transaction.
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            done
         })
     }
 
@@ -297,6 +313,15 @@ impl Store {
         op: &'static str,
         mut f: impl FnMut(&Connection) -> TxResult<T>,
     ) -> Result<T> {
-        with_retry(&self.path, op, || f(&self.conn))
+        with_retry(&self.path, op, || f(&self.conn()))
+    }
+
+    /// The connection, for one transaction or read at a time. A thread that panicked while
+    /// holding it left no transaction open (rusqlite rolls back on drop), so a poisoned
+    /// lock is still usable.
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -6,7 +6,7 @@
 //! (a quirk of a stubbed lookup); we keep what was given and only leave expected NULL.
 
 use rusqlite::types::Value;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::error::{DbError, Result, TxResult};
@@ -175,11 +175,7 @@ fn data_counts_tx(c: &Connection, test_id: i64) -> rusqlite::Result<(i64, i64)> 
 }
 
 /// The AUTO path of a status write: counts stored, status rewritten; returns it.
-pub(crate) fn data_rollup_tx(
-    tx: &Transaction<'_>,
-    test_id: i64,
-    current: &str,
-) -> TxResult<String> {
+pub(crate) fn data_rollup_tx(tx: &Connection, test_id: i64, current: &str) -> TxResult<String> {
     let (pass, fail) = data_counts_tx(tx, test_id)?;
     let status = data_rollup_status(current, pass, fail);
     if status != current {

@@ -14,58 +14,68 @@ const IGNORED: &[&str] = &[
 ];
 
 fn needs_quotes(v: &str) -> bool {
-    !v.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"_-:,./%$".contains(&b))
+    !v.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'_' | b'-' | b':' | b',' | b'.' | b'/' | b'%' | b'$')
+    })
 }
 
-fn quoted(v: &str) -> String {
+fn push_value(out: &mut String, v: &str) {
     if needs_quotes(v) {
-        format!("\"{v}\"")
+        out.push('"');
+        out.push_str(v);
+        out.push('"');
     } else {
-        v.to_string()
+        out.push_str(v);
     }
 }
 
 /// Render the bash form.
 #[must_use]
-pub fn to_sh(vars: &[(String, String)]) -> String {
-    let mut out = String::new();
+pub fn to_sh<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::with_capacity(4096);
     for (k, v) in vars {
-        let comment = if IGNORED.contains(&k.as_str()) || k.contains(':') {
-            "# "
-        } else {
-            ""
-        };
-        out.push_str(&format!("{comment}export {k}={}\n", quoted(v)));
+        if IGNORED.contains(&k) || k.contains(':') {
+            out.push_str("# ");
+        }
+        out.push_str("export ");
+        out.push_str(k);
+        out.push('=');
+        push_value(&mut out, v);
+        out.push('\n');
     }
     out
 }
 
 /// Render the csh form.
 #[must_use]
-pub fn to_csh(vars: &[(String, String)]) -> String {
-    let mut out = String::new();
+pub fn to_csh<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::with_capacity(4096);
     for (k, v) in vars {
-        let comment = if IGNORED.contains(&k.as_str()) {
-            "# "
-        } else {
-            ""
-        };
-        out.push_str(&format!("{comment}setenv {k} {}\n", quoted(v)));
+        if IGNORED.contains(&k) {
+            out.push_str("# ");
+        }
+        out.push_str("setenv ");
+        out.push_str(k);
+        out.push(' ');
+        push_value(&mut out, v);
+        out.push('\n');
     }
     out
 }
 
-/// Write `NAME.sh` and `NAME.csh` with the given variables (sorted for stable output).
-pub fn write_env_files(base: &std::path::Path, vars: &[(String, String)]) -> std::io::Result<()> {
-    let mut vars = vars.to_vec();
-    vars.sort();
+/// Write `NAME.sh` and `NAME.csh` with the given variables, which the caller gives in
+/// sorted order (a `BTreeMap`'s), for stable output.
+pub fn write_env_files<'a>(
+    base: &std::path::Path,
+    vars: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> std::io::Result<()> {
     let mut sh = base.as_os_str().to_owned();
     sh.push(".sh");
     let mut csh = base.as_os_str().to_owned();
     csh.push(".csh");
-    std::fs::write(sh, to_sh(&vars))?;
-    std::fs::write(csh, to_csh(&vars))
+    std::fs::write(sh, to_sh(vars.clone()))?;
+    std::fs::write(csh, to_csh(vars))
 }
 
 #[cfg(test)]
@@ -74,19 +84,19 @@ mod tests {
 
     #[test]
     fn quoting_and_ignores() {
-        let vars = vec![
-            ("A".to_string(), "plain/path-1.0".to_string()),
-            ("B".to_string(), "has space".to_string()),
-            ("HOME".to_string(), "/root".to_string()),
-            ("X:Y".to_string(), "1".to_string()),
-            ("E".to_string(), String::new()),
+        let vars = [
+            ("A", "plain/path-1.0"),
+            ("B", "has space"),
+            ("HOME", "/root"),
+            ("X:Y", "1"),
+            ("E", ""),
         ];
         assert_eq!(
-            to_sh(&vars),
+            to_sh(vars.iter().copied()),
             "export A=plain/path-1.0\nexport B=\"has space\"\n# export HOME=/root\n# export X:Y=1\nexport E=\n"
         );
         assert_eq!(
-            to_csh(&vars),
+            to_csh(vars.iter().copied()),
             "setenv A plain/path-1.0\nsetenv B \"has space\"\n# setenv HOME /root\nsetenv X:Y 1\nsetenv E \n"
         );
     }

@@ -96,6 +96,7 @@ fn build_env(
     store: &Store,
     inherited: &[(String, Option<String>)],
     runconfig: Option<&Vec<(String, String)>>,
+    from_runner: bool,
 ) -> Result<BTreeMap<String, String>, ExecError> {
     let mut env: BTreeMap<String, String> = std::env::vars().collect();
     // What the launcher would have passed to a separate job process.
@@ -161,11 +162,16 @@ fn build_env(
     for (k, v) in &ci.env_ovrd {
         env.insert(k.clone(), v.clone());
     }
-    let runname = store
-        .get_run(ci.run_id)
-        .ok()
-        .flatten()
-        .map_or_else(|| ci.runname.clone(), |r| r.runname);
+    // The runner that launched this job in process registered the run under this name.
+    let runname = if from_runner {
+        ci.runname.clone()
+    } else {
+        store
+            .get_run(ci.run_id)
+            .ok()
+            .flatten()
+            .map_or_else(|| ci.runname.clone(), |r| r.runname)
+    };
     for (k, v) in area.key_names().iter().zip(ci.target.split('/')) {
         env.insert(k.clone(), v.to_string());
     }
@@ -247,6 +253,59 @@ pub struct Prepared {
     pub tc: Option<Arc<TestConfig>>,
     /// The target's runconfigs variables (raw values, in order).
     pub runconfig: Option<Arc<Vec<(String, String)>>>,
+    /// Set by the runner for a job it just chose to start: the job writes LAUNCHED (and
+    /// where it runs) together with REMOTEHOSTSTART and RUNNING, one transaction instead
+    /// of two, and skips re-reading the record the runner just judged.
+    pub launched: Option<Launched>,
+}
+
+/// Where a launched job runs, written with its `LAUNCHED` state.
+#[derive(Debug, Clone)]
+pub struct Launched {
+    pub rundir: String,
+    pub shortdir: String,
+    /// An itemized test's toplevel record learns its directory with its first item:
+    /// (toplevel id, link dir, physical dir).
+    pub top_dir: Option<(i64, String, String)>,
+}
+
+impl Launched {
+    /// The run-info writes, then `LAUNCHED`.
+    #[must_use]
+    pub fn ops(&self, id: i64) -> Vec<Op<'_>> {
+        let mut ops = vec![Op::RunInfo(
+            id,
+            RunInfo {
+                rundir: Some(&self.rundir),
+                shortdir: Some(&self.shortdir),
+                ..RunInfo::default()
+            },
+        )];
+        if let Some((top, lt, pt)) = &self.top_dir {
+            ops.push(Op::RunInfo(
+                *top,
+                RunInfo {
+                    rundir: Some(lt),
+                    shortdir: Some(pt),
+                    ..RunInfo::default()
+                },
+            ));
+        }
+        ops
+    }
+
+    /// As [`Launched::ops`], with the `LAUNCHED` state write itself.
+    #[must_use]
+    pub fn ops_with_state(&self, id: i64) -> Vec<Op<'_>> {
+        let mut ops = self.ops(id);
+        ops.push(Op::Status(mt_db::StatusUpdate {
+            test_id: id,
+            state: Some(State::LAUNCHED),
+            status: Some(Status::NA),
+            comment: None,
+        }));
+        ops
+    }
 }
 
 /// `megatest -execute CMDINFO`: run one test job in this process; returns the exit code.
@@ -292,11 +351,13 @@ pub fn run_job(
 ) -> Result<i32, ExecError> {
     let started = std::time::Instant::now();
     let toppath = PathBuf::from(&ci.toppath);
-    let rec = store
-        .get_test(ci.test_id)?
-        .ok_or(ExecError::NoRecord(ci.test_id))?;
-    if rec.state == State::REMOVING {
-        return Err(ExecError::Removing);
+    if prepared.launched.is_none() {
+        let rec = store
+            .get_test(ci.test_id)?
+            .ok_or(ExecError::NoRecord(ci.test_id))?;
+        if rec.state == State::REMOVING {
+            return Err(ExecError::Removing);
+        }
     }
     let mut reporter = Reporter::new(store, "execute");
     let work = PathBuf::from(&ci.work_area);
@@ -312,13 +373,17 @@ pub fn run_job(
     let host = hostname();
     let un = uname();
 
-    let mut env = build_env(ci, area, store, inherited, prepared.runconfig.as_deref())?;
-    reporter.set_env(env.clone());
+    let mut env = build_env(
+        ci,
+        area,
+        store,
+        inherited,
+        prepared.runconfig.as_deref(),
+        prepared.launched.is_some(),
+    )?;
     let _ = crate::envfile::write_env_files(
         &work.join("megatest"),
-        &env.iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect::<Vec<_>>(),
+        env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
 
     let shared = Arc::new(JobShared {
@@ -364,33 +429,41 @@ pub fn run_job(
             return Err(e.into());
         }
     };
+    if !tc.triggers.is_empty() {
+        // Triggers run with the test's environment (a copy only for tests that have some).
+        reporter.set_env(env.clone());
+    }
     reporter.set_triggers(&ci.test_name, tc.triggers.clone());
-    // REMOTEHOSTSTART (with where it runs) and RUNNING in one transaction, once the
-    // test's triggers are known so that both can fire them.
-    reporter.set_with(
-        ci.test_id,
-        Some(State::RUNNING),
-        None,
-        None,
-        &[
-            Op::RunInfo(
-                ci.test_id,
-                RunInfo {
-                    host: Some(&host),
-                    uname: Some(&un),
-                    ..RunInfo::default()
-                },
-            ),
-            Op::Status(mt_db::StatusUpdate {
-                test_id: ci.test_id,
-                state: Some(State::REMOTEHOSTSTART),
-                status: Some(Status::NA),
-                comment: None,
-            }),
-        ],
-    );
+    // REMOTEHOSTSTART (with where it runs) and RUNNING in one transaction (after LAUNCHED
+    // when the runner left that to the job), once the test's triggers are known so that
+    // all can fire them.
+    let mut first = prepared
+        .launched
+        .as_ref()
+        .map(|l| l.ops_with_state(ci.test_id))
+        .unwrap_or_default();
+    first.extend([
+        Op::RunInfo(
+            ci.test_id,
+            RunInfo {
+                host: Some(&host),
+                uname: Some(&un),
+                ..RunInfo::default()
+            },
+        ),
+        Op::Status(mt_db::StatusUpdate {
+            test_id: ci.test_id,
+            state: Some(State::REMOTEHOSTSTART),
+            status: Some(Status::NA),
+            comment: None,
+        }),
+    ]);
+    reporter.set_with(ci.test_id, Some(State::RUNNING), None, None, &first);
 
     let mut rollup = 0;
+    // Whether the last step's own write already gave the record its final state (then
+    // there is nothing for `finalize` to decide, and no need to read the record again).
+    let mut ended = false;
     let mut last = ProcEnd {
         code: 0,
         normal: true,
@@ -431,7 +504,7 @@ pub fn run_job(
         }
         let path = env.get("PATH").cloned().unwrap_or_default();
         env.insert("PATH".into(), format!("{path}:."));
-        let _ = std::fs::create_dir_all(work.join(".ezsteps"));
+        let _ = std::fs::create_dir(work.join(".ezsteps"));
         let n = tc.ezsteps.len();
         for (i, step) in tc.ezsteps.iter().enumerate() {
             if shared.killed.load(Ordering::SeqCst) {
@@ -451,6 +524,7 @@ pub fn run_job(
             );
             last = r.end;
             rollup = r.rollup;
+            ended = r.ended;
             if !r.good || !last.normal {
                 break;
             }
@@ -476,13 +550,16 @@ pub fn run_job(
             KillReason::Requested => (State::KILLED, Status::KILLED, "Killed on request (KILLREQ)"),
         };
         reporter.set(ci.test_id, Some(state), Some(status), Some(comment));
-    } else {
+    } else if !ended {
         finalize(ci, store, &mut reporter, last, rollup);
     }
-    if let Some(rec) = store.get_test(ci.test_id).ok().flatten() {
-        let secs = i64::try_from(started.elapsed().as_secs()).unwrap_or(0);
-        if rec.run_duration < secs {
-            let _ = store.set_run_duration(ci.test_id, secs);
+    // Whole seconds: a test under a second keeps the 0 it has.
+    let secs = i64::try_from(started.elapsed().as_secs()).unwrap_or(0);
+    if secs > 0 {
+        if let Some(rec) = store.get_test(ci.test_id).ok().flatten() {
+            if rec.run_duration < secs {
+                let _ = store.set_run_duration(ci.test_id, secs);
+            }
         }
     }
     reporter.wait_triggers(Duration::from_secs(30));
@@ -525,6 +602,8 @@ struct StepResult {
     end: ProcEnd,
     rollup: i32,
     good: bool,
+    /// This step wrote the record's final state (COMPLETED).
+    ended: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -590,6 +669,7 @@ fn run_ezstep(
             end,
             rollup,
             good: false,
+            ended: false,
         };
     }
     let mut comment = String::new();
@@ -654,18 +734,23 @@ fn run_ezstep(
         "SKIP" => (next_state, Some("Logpro skip found".to_string())),
         _ => (next_state, None),
     };
-    reporter.set_with(
+    let changes = reporter.set_with(
         ci.test_id,
         Some(state),
         Some(next),
         comment.as_deref(),
         &with,
     );
+    // The first change is this record's own; a roll-up of its toplevel may follow.
+    let ended = changes
+        .first()
+        .is_some_and(|c| c.test_id == ci.test_id && c.new_state == State::COMPLETED);
     let good = end.normal && (end.code == 0 || (end.code == 2 && with_logpro));
     StepResult {
         end,
         rollup: status_code(next),
         good,
+        ended,
     }
 }
 

@@ -143,11 +143,14 @@ pub fn create(p: &Paths, itemized: bool) -> Result<(), WorkAreaError> {
 }
 
 /// Copy the test's source directory into its run directory. Without `testcopycmd` this is a
-/// built-in recursive copy (the original used rsync, which is not always installed).
+/// built-in recursive copy (the original used rsync, which is not always installed); with a
+/// `cache`, a small flat source directory is read once and written from memory for each
+/// further item or rerun.
 pub fn copy_test_source(
     src: &Path,
     dst: &Path,
     testcopycmd: Option<&str>,
+    cache: Option<&mut SourceCache>,
 ) -> Result<(), WorkAreaError> {
     if let Some(cmd) = testcopycmd.filter(|c| !c.trim().is_empty()) {
         let line = cmd
@@ -172,11 +175,98 @@ pub fn copy_test_source(
         }
         return Ok(());
     }
-    copy_dir(src, dst).map_err(|e| WorkAreaError::Copy {
+    let copied = match cache {
+        Some(c) => c.copy(src, dst),
+        None => copy_dir(src, dst),
+    };
+    copied.map_err(|e| WorkAreaError::Copy {
         src: src.into(),
         dst: dst.into(),
         msg: e.to_string(),
     })
+}
+
+/// Source directories held in memory: only flat ones (regular files, no subdirectories or
+/// links) of at most [`SourceCache::MAX_BYTES`], the usual test directory (a testconfig and
+/// a script or two) that thousands of items copy in turn.
+#[derive(Default)]
+pub struct SourceCache {
+    dirs: std::collections::HashMap<PathBuf, Option<CachedDir>>,
+}
+
+struct CachedDir {
+    mtime: std::time::SystemTime,
+    files: Vec<CachedFile>,
+}
+
+struct CachedFile {
+    name: std::ffi::OsString,
+    mtime: std::time::SystemTime,
+    mode: u32,
+    data: Vec<u8>,
+}
+
+impl SourceCache {
+    pub const MAX_BYTES: u64 = 1 << 20;
+
+    fn copy(&mut self, src: &Path, dst: &Path) -> std::io::Result<()> {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let dir_mtime = std::fs::metadata(src)?.modified()?;
+        let entry = self.dirs.entry(src.to_path_buf()).or_insert(None);
+        // A file edited since it was read (or a directory changed) is read again.
+        let fresh = entry.as_ref().is_some_and(|d| {
+            d.mtime == dir_mtime
+                && d.files.iter().all(|f| {
+                    std::fs::metadata(src.join(&f.name))
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t == f.mtime)
+                })
+        });
+        if !fresh {
+            *entry = read_flat(src, dir_mtime)?;
+        }
+        let Some(d) = entry else {
+            return copy_dir(src, dst);
+        };
+        std::fs::create_dir_all(dst)?;
+        for f in &d.files {
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(f.mode)
+                .open(dst.join(&f.name))?;
+            std::io::Write::write_all(&mut out, &f.data)?;
+            // As `cp -p` would: the umask does not narrow a script's permissions.
+            out.set_permissions(std::fs::Permissions::from_mode(f.mode))?;
+        }
+        Ok(())
+    }
+}
+
+/// Read a flat, small directory; None when it is not one (then it is copied each time).
+fn read_flat(src: &Path, mtime: std::time::SystemTime) -> std::io::Result<Option<CachedDir>> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    for e in std::fs::read_dir(src)? {
+        let e = e?;
+        if !e.file_type()?.is_file() {
+            return Ok(None);
+        }
+        let m = e.metadata()?;
+        total += m.len();
+        if total > SourceCache::MAX_BYTES {
+            return Ok(None);
+        }
+        files.push(CachedFile {
+            name: e.file_name(),
+            mtime: m.modified()?,
+            mode: m.permissions().mode() & 0o7777,
+            data: std::fs::read(e.path())?,
+        });
+    }
+    Ok(Some(CachedDir { mtime, files }))
 }
 
 fn copy_dir(src: &Path, dst: &Path) -> std::io::Result<()> {

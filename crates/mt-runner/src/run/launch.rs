@@ -99,34 +99,47 @@ impl Sched<'_> {
             workarea::preclean(&p.phys_dir);
         }
         workarea::create(&p, itemized).map_err(lf)?;
-        workarea::copy_test_source(&tc.dir, &p.phys_dir, self.area.setup("testcopycmd"))
-            .map_err(lf)?;
+        workarea::copy_test_source(
+            &tc.dir,
+            &p.phys_dir,
+            self.area.setup("testcopycmd"),
+            // Items copy the same directory in turn; a plain test copies it once.
+            itemized.then_some(&mut self.sources),
+        )
+        .map_err(lf)?;
         let work = p.work_area.to_string_lossy().into_owned();
         let phys = p.phys_dir.to_string_lossy().into_owned();
         // Where it runs, and LAUNCHED, in one transaction; the toplevel of an itemized test
         // learns its directory once.
         let lt = p.link_top.to_string_lossy().into_owned();
         let pt = p.phys_top.to_string_lossy().into_owned();
-        let mut with = vec![mt_db::Op::RunInfo(
-            id,
-            RunInfo {
-                rundir: Some(&work),
-                shortdir: Some(&phys),
-                ..RunInfo::default()
-            },
-        )];
-        if itemized && self.toplevel_dirs.insert(ti) {
-            with.push(mt_db::Op::RunInfo(
-                self.tests[ti].toplevel_id,
-                RunInfo {
-                    rundir: Some(&lt),
-                    shortdir: Some(&pt),
-                    ..RunInfo::default()
+        let top_dir = (itemized && self.toplevel_dirs.insert(ti))
+            .then(|| (self.tests[ti].toplevel_id, lt.clone(), pt.clone()));
+        let words = self.launcher_words(&name, &path);
+        let in_process = words.is_none() && self.in_process;
+        let launched = crate::execute::Launched {
+            rundir: work.clone(),
+            shortdir: phys.clone(),
+            top_dir,
+        };
+        if in_process {
+            // The job writes LAUNCHED in its first transaction (with REMOTEHOSTSTART and
+            // RUNNING, before its first step starts); the mirror knows it now.
+            self.recs.insert(
+                (name.clone(), path.clone()),
+                Rec {
+                    id,
+                    state: State::LAUNCHED.into(),
+                    status: Status::NA.into(),
                 },
-            ));
+            );
+            self.dirty.insert(name.clone());
+            self.jobs[j].launch_deferred = true;
+        } else {
+            self.jobs[j].launch_deferred = false;
+            let with = launched.ops(id);
+            self.set_with(id, State::LAUNCHED, Status::NA, None, &with);
         }
-        self.set_with(id, State::LAUNCHED, Status::NA, None, &with);
-
         let megatest = self.req.megatest.to_string_lossy().into_owned();
         let bindir = self
             .req
@@ -200,14 +213,14 @@ impl Sched<'_> {
             cwd: p.work_area.clone(),
             log: p.work_area.join("mt_launch.log"),
         };
-        let words = self.launcher_words(&name, &path);
         // `slurm [sbatch options]` or `sbatch [options]` (also as a [host-types] entry)
         // selects the Slurm launcher instead of a command template.
         let slurm = words.as_deref().and_then(SlurmLauncher::from_words);
-        if words.is_none() && self.in_process {
+        if in_process {
             let prepared = crate::execute::Prepared {
                 tc: (!tc.dynamic).then(|| tc.clone()),
                 runconfig: Some(self.runconfig.clone()),
+                launched: Some(launched),
             };
             self.start_in_process(j, ci, spec, prepared);
             return Ok(true);
@@ -246,7 +259,7 @@ impl Sched<'_> {
     }
 
     /// The built-in launcher: run the job wrapper on a thread of the runner, with the area
-    /// already loaded and a pooled database connection. The test's steps are still
+    /// already loaded and the runner's database connection. The test's steps are still
     /// processes of their own (in their own process groups); what is saved per test is a
     /// process start, a config read and a database open. The end is reported through the
     /// same channel as a child process's exit.
@@ -272,10 +285,9 @@ impl Sched<'_> {
             );
         }
         let area = self.area_arc.clone();
-        let pool = self.pool.clone();
+        let store = self.store_arc.clone();
         let stop = self.stop.clone();
         let tx = self.tx.clone();
-        let dbpath = self.store.path().to_path_buf();
         std::thread::spawn(move || {
             // Whatever happens on this thread (even a panic), the runner hears that the
             // job ended; otherwise it would wait for it forever.
@@ -290,30 +302,11 @@ impl Sched<'_> {
                 }
             }
             let mut ended = Ended { tx, j, code: None };
-            let taken = pool.lock().ok().and_then(|mut p| p.pop());
-            let store = match taken {
-                Some(s) => Ok(s),
-                None => Store::open_existing(&dbpath).map(|mut s| {
-                    s.set_source("execute");
-                    s
-                }),
-            };
-            let code = match store {
-                Ok(store) => {
-                    let r = crate::execute::run_job(&ci, &area, &store, stop, &spec.env, &prepared);
-                    if let Ok(mut p) = pool.lock() {
-                        p.push(store);
-                    }
-                    match r {
-                        Ok(c) => Some(c),
-                        Err(e) => {
-                            eprintln!("ERROR: {}: {e}", ci.test_name);
-                            Some(1)
-                        }
-                    }
-                }
+            let code = match crate::execute::run_job(&ci, &area, &store, stop, &spec.env, &prepared)
+            {
+                Ok(c) => Some(c),
                 Err(e) => {
-                    eprintln!("ERROR: {}: cannot open the database: {e}", ci.test_name);
+                    eprintln!("ERROR: {}: {e}", ci.test_name);
                     Some(1)
                 }
             };

@@ -8,12 +8,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use mt_area::{Area, Item, TestConfig};
 use mt_configf::{Host, SystemMode};
-use mt_db::{RunInfo, Store, TestFilter};
+use mt_db::{Store, TestFilter};
 use mt_launch::{JobState, LaunchSpec, Launcher, LocalLauncher, SlurmLauncher, TemplateLauncher};
 use mt_model::{is_ok_prereq_status, is_running_state, State, Status};
 
@@ -84,6 +84,9 @@ struct Job {
     id: i64,
     phase: Phase,
     queued: bool,
+    /// An in-process job writes its own LAUNCHED (with its first state writes); until it
+    /// has, its record may still say NOT_STARTED.
+    launch_deferred: bool,
 }
 
 struct TestState {
@@ -145,8 +148,9 @@ struct Sched<'a> {
     area_arc: Arc<Area>,
     /// Run jobs of the built-in launcher on threads (`[setup] in-process no` turns it off).
     in_process: bool,
-    /// Database connections for in-process jobs, reused from one job to the next.
-    pool: Arc<Mutex<Vec<Store>>>,
+    /// The runner's database connection, shared with in-process jobs (one connection per
+    /// process keeps SQLite's page cache valid between their transactions).
+    store_arc: Arc<Store>,
     /// Set by SIGINT/SIGTERM: in-process jobs see it as their own signal.
     stop: Arc<AtomicBool>,
     /// Itemized tests whose toplevel record already has its run directory.
@@ -155,6 +159,8 @@ struct Sched<'a> {
     runconfig: Arc<Vec<(String, String)>>,
     /// Jobs submitted to Slurm (spec decision 8), watched with one squeue call per interval.
     slurm: SlurmWatch,
+    /// Test source directories read once for all their items.
+    sources: workarea::SourceCache,
 }
 
 fn judge_normal(r: Option<&Rec>) -> Verdict {
@@ -339,6 +345,7 @@ impl Sched<'_> {
                 id,
                 phase: Phase::Waiting,
                 queued: false,
+                launch_deferred: false,
             });
             self.tests[ti].jobs.push(j);
         }
@@ -761,8 +768,11 @@ impl Sched<'_> {
         let name = self.tests[self.jobs[j].test].tc.name.clone();
         let path = self.jobs[j].path.clone();
         let id = self.jobs[j].id;
-        if let Ok(Some(r)) = self.store.get_test(id) {
-            if is_running_state(&r.state) || r.state == State::KILLREQ {
+        let mut rec = self.store.get_test(id).ok().flatten();
+        if let Some(r) = &rec {
+            // A job that ended before writing its own LAUNCHED left NOT_STARTED behind.
+            let unstarted = self.jobs[j].launch_deferred && r.state == State::NOT_STARTED;
+            if is_running_state(&r.state) || r.state == State::KILLREQ || unstarted {
                 let (state, status, why) = match st {
                     JobState::Exited(Some(c)) => (
                         State::COMPLETED,
@@ -779,12 +789,22 @@ impl Sched<'_> {
                 };
                 eprintln!("ERROR: {}: {why}", full(&name, &path));
                 self.set(id, state, status, Some(&why));
+                rec = self.store.get_test(id).ok().flatten();
             }
         }
-        self.finish(j);
+        self.finish_with(j, rec);
     }
 
     fn finish(&mut self, j: usize) {
+        if !matches!(self.jobs[j].phase, Phase::InFlight { .. }) {
+            return;
+        }
+        let rec = self.store.get_test(self.jobs[j].id).ok().flatten();
+        self.finish_with(j, rec);
+    }
+
+    /// End an in-flight job whose record (as it is now) is `rec`.
+    fn finish_with(&mut self, j: usize, rec: Option<mt_db::TestRow>) {
         if !matches!(self.jobs[j].phase, Phase::InFlight { .. }) {
             return;
         }
@@ -798,9 +818,7 @@ impl Sched<'_> {
                 *n = n.saturating_sub(1);
             }
         }
-        let name = self.tests[ti].tc.name.clone();
-        let path = self.jobs[j].path.clone();
-        if let Ok(Some(r)) = self.store.get_test(self.jobs[j].id) {
+        if let Some(r) = rec {
             self.progress.done_one(&r.state, &r.status);
             self.progress.result_line(
                 &r,
@@ -809,8 +827,7 @@ impl Sched<'_> {
                 &self.area.linktree(),
             );
         }
-        self.dirty.insert(name.clone());
-        let _ = path;
+        self.dirty.insert(self.tests[ti].tc.name.clone());
     }
 
     /// Jobs handed to other systems end when their record leaves the running states.
@@ -966,6 +983,7 @@ pub fn run(
         .collect();
     let mut store = Store::open(area.dbpath(), &key_refs)?;
     store.set_source("runner");
+    let store = Arc::new(store);
     let plan: Plan = plan::build(area, &req.testpatt, req.tagexpr.as_deref(), &area.host)?;
     for p in &plan.problems {
         eprintln!("ERROR: {p}");
@@ -1082,7 +1100,8 @@ pub fn run(
         area_arc: area_arc.clone(),
         in_process: area.setup("in-process") != Some("no")
             && std::env::var("MT_IN_PROCESS").as_deref() != Ok("no"),
-        pool: Arc::new(Mutex::new(Vec::new())),
+        store_arc: store.clone(),
+        sources: workarea::SourceCache::default(),
         stop: interrupted.clone(),
         runconfig: Arc::new(area.runconfig_vars(&req.target)?),
         toplevel_dirs: HashSet::new(),
@@ -1155,6 +1174,7 @@ pub fn run(
                     id: top,
                     phase: Phase::Waiting,
                     queued: false,
+                    launch_deferred: false,
                 });
                 s.tests[ti].jobs.push(j);
             }
