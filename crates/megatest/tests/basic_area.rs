@@ -169,6 +169,13 @@ fn basic_area_matches_expected() {
         )
         .unwrap();
     assert_eq!(bad, 0);
+    // Every test that ran a step has its pid, short steps included (their pid is written
+    // with the step's end).
+    let no_pid: i64 = a.count(
+        "SELECT count(*) FROM tests t WHERE t.attemptnum <= 0 AND EXISTS
+           (SELECT 1 FROM test_steps s WHERE s.test_id=t.id)",
+    );
+    assert_eq!(no_pid, 0);
     let code: String = c
         .query_row(
             "SELECT s.status FROM test_steps s JOIN tests t ON t.id=s.test_id WHERE t.testname='unit' AND t.item_path='arm/O2' AND s.state='end'",

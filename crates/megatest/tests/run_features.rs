@@ -308,6 +308,17 @@ fn progress_line_only_on_a_terminal() {
 
 #[test]
 fn a_runner_killed_with_sigkill_is_recovered_by_the_next_run() {
+    runner_killed_then_recovered(false);
+}
+
+/// A runner killed just after a step started, before the step's pid was written (a short
+/// step's pid goes with its end): the next run finds the step by its working directory.
+#[test]
+fn a_step_whose_pid_was_not_recorded_yet_is_still_ended() {
+    runner_killed_then_recovered(true);
+}
+
+fn runner_killed_then_recovered(forget_pid: bool) {
     // The first attempt sleeps; the second finds the marker and passes at once.
     let a = area(
         "",
@@ -345,6 +356,11 @@ fn a_runner_killed_with_sigkill_is_recovered_by_the_next_run() {
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(a.record("r1", "long", "").unwrap().0, "RUNNING");
+    if forget_pid {
+        a.db()
+            .execute("UPDATE tests SET attemptnum=0 WHERE testname='long'", [])
+            .unwrap();
+    }
 
     // The next run finds the orphan, ends its leftover processes and runs it again.
     let started = std::time::Instant::now();

@@ -11,5 +11,5 @@ mod slurm;
 pub use launcher::{
     Job, JobState, LaunchError, LaunchSpec, Launcher, LocalLauncher, TemplateLauncher,
 };
-pub use proc::{descendants, kill_tree, pid_alive, signal_tree, spawn_in_group};
+pub use proc::{descendants, kill_tree, pid_alive, procs_in_dir, signal_tree, spawn_in_group};
 pub use slurm::{parse_sbatch_output, parse_squeue, split_words, SlurmJobState, SlurmLauncher};

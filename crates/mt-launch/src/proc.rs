@@ -16,6 +16,23 @@ pub fn spawn_in_group(cmd: &mut Command) -> std::io::Result<Child> {
     cmd.process_group(0).spawn()
 }
 
+/// Processes of this host whose working directory is `dir` or below it (not this one):
+/// the steps of a test work in its run directory, so this finds them without their pids.
+#[must_use]
+pub fn procs_in_dir(dir: &std::path::Path) -> Vec<i32> {
+    let me = i32::try_from(std::process::id()).unwrap_or(0);
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|c| c.starts_with(dir))
+        })
+        .collect()
+}
+
 /// Is a process with this pid alive (and not a zombie)?
 #[must_use]
 pub fn pid_alive(pid: i32) -> bool {

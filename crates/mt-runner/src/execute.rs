@@ -17,7 +17,7 @@ use mt_db::{Op, RunInfo, Store};
 use mt_model::{State, Status};
 
 use crate::cmdinfo::CmdInfo;
-use crate::monitor::{self, JobShared, KillReason, MonitorConfig};
+use crate::monitor::{JobShared, KillReason, Monitor, MonitorConfig};
 use crate::reporter::Reporter;
 use crate::shellenv::shell_echo;
 
@@ -52,40 +52,58 @@ struct ProcEnd {
     normal: bool,
 }
 
-/// Run a step or the runscript in its own process group; its pid becomes the test's top
-/// process (`attemptnum`), written together with the step's `start` row when given.
+/// How long a step may run before its pid and `start` row are written on their own; a
+/// step that ends sooner has them written with its end, in one transaction.
+const FIRST_LOOK: Duration = Duration::from_millis(50);
+
+/// Run a step or the runscript in its own process group, watched by the monitor; its pid
+/// becomes the test's top process (`attemptnum`), written together with the step's
+/// `start` row when given. Returns how it ended and whether that start was written (if
+/// not, the caller writes it with the end).
 fn run_in_group(
     cmd: &mut Command,
     shared: &JobShared,
+    mon: &mut Monitor,
     store: &Store,
     test_id: i64,
     step: Option<&str>,
-) -> std::io::Result<ProcEnd> {
+) -> std::io::Result<(ProcEnd, Option<i64>)> {
     let mut child = mt_launch::spawn_in_group(cmd)?;
     let pid = i32::try_from(child.id()).unwrap_or(0);
     shared.pgid.store(pid, Ordering::SeqCst);
+    let mut unrecorded = Some(i64::from(pid));
+    let st = mon.wait(&mut child, store, shared, FIRST_LOOK, || {
+        if let Err(e) = store.apply(&start_ops(test_id, i64::from(pid), step), "execute") {
+            eprintln!(
+                "ERROR: cannot record the start of {}: {e}",
+                step.unwrap_or("the runscript")
+            );
+        }
+        unrecorded = None;
+    })?;
+    shared.pgid.store(0, Ordering::SeqCst);
+    Ok((
+        ProcEnd {
+            code: st.code().unwrap_or(-1),
+            normal: st.code().is_some(),
+        },
+        unrecorded,
+    ))
+}
+
+/// The writes of a step's (or the runscript's) start: its pid, and the step's `start` row.
+fn start_ops(test_id: i64, pid: i64, step: Option<&str>) -> Vec<Op<'_>> {
     let mut ops = vec![Op::RunInfo(
         test_id,
         RunInfo {
-            pid: Some(i64::from(pid)),
+            pid: Some(pid),
             ..RunInfo::default()
         },
     )];
     if let Some(name) = step {
         ops.push(Op::Step(test_id, name, "start", "-", "", ""));
     }
-    if let Err(e) = store.apply(&ops, "execute") {
-        eprintln!(
-            "ERROR: cannot record the start of {}: {e}",
-            step.unwrap_or("the runscript")
-        );
-    }
-    let st = child.wait()?;
-    shared.pgid.store(0, Ordering::SeqCst);
-    Ok(ProcEnd {
-        code: st.code().unwrap_or(-1),
-        normal: st.code().is_some(),
-    })
+    ops
 }
 
 /// Build the test's environment, lowest precedence first (config-and-area.md §6.3).
@@ -386,20 +404,16 @@ pub fn run_job(
         env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
 
-    let shared = Arc::new(JobShared {
+    let shared = JobShared {
         signalled,
         ..JobShared::default()
+    };
+    let mut mon = Monitor::new(MonitorConfig {
+        test_id: ci.test_id,
+        runtimelim: ci.runtlim,
+        work_area: work.clone(),
+        beat: Duration::from_secs(3),
     });
-    let mon = monitor::start(
-        MonitorConfig {
-            dbpath: PathBuf::from(&ci.dbpath),
-            test_id: ci.test_id,
-            runtimelim: ci.runtlim,
-            work_area: work.clone(),
-            beat: Duration::from_secs(3),
-        },
-        shared.clone(),
-    );
 
     // The testconfig for triggers, steps and logpro rules. Read with system calls on, so
     // [pre-launch-env-vars] reach the steps' environment.
@@ -419,7 +433,6 @@ pub fn run_job(
     let tc = match tc {
         Ok(tc) => tc,
         Err(e) => {
-            let _ = mon.finish(&shared);
             reporter.set(
                 ci.test_id,
                 Some(State::COMPLETED),
@@ -478,8 +491,11 @@ pub fn run_job(
             .env_clear()
             .envs(&env)
             .stdin(Stdio::null());
-        match run_in_group(&mut cmd, &shared, store, ci.test_id, None) {
-            Ok(end) => {
+        match run_in_group(&mut cmd, &shared, &mut mon, store, ci.test_id, None) {
+            Ok((end, unrecorded)) => {
+                if let Some(pid) = unrecorded {
+                    let _ = store.apply(&start_ops(ci.test_id, pid, None), "execute");
+                }
                 last = end;
                 rollup = end.code;
             }
@@ -507,7 +523,8 @@ pub fn run_job(
         let _ = std::fs::create_dir(work.join(".ezsteps"));
         let n = tc.ezsteps.len();
         for (i, step) in tc.ezsteps.iter().enumerate() {
-            if shared.killed.load(Ordering::SeqCst) {
+            // A kill request or signal that came between steps ends the job here.
+            if mon.tick(store, &shared).is_some() || shared.killed.load(Ordering::SeqCst) {
                 break;
             }
             let r = run_ezstep(
@@ -517,7 +534,7 @@ pub fn run_job(
                 i + 1 == n,
                 &work,
                 &env,
-                &shared,
+                (&shared, &mut mon),
                 store,
                 &mut reporter,
                 rollup,
@@ -533,7 +550,7 @@ pub fn run_job(
 
     // A signal that reached the job and its step together ends the step before the monitor
     // looks: it still counts as the job being killed.
-    let kill = mon.finish(&shared).or_else(|| {
+    let kill = mon.reason().or_else(|| {
         shared
             .signalled
             .load(Ordering::SeqCst)
@@ -614,7 +631,7 @@ fn run_ezstep(
     is_last: bool,
     work: &Path,
     env: &BTreeMap<String, String>,
-    shared: &JobShared,
+    (shared, mon): (&JobShared, &mut Monitor),
     store: &Store,
     reporter: &mut Reporter<'_>,
     rollup: i32,
@@ -652,19 +669,27 @@ fn run_ezstep(
         .env_clear()
         .envs(env)
         .stdin(Stdio::null());
-    let mut end = match run_in_group(&mut cmd, shared, store, ci.test_id, Some(name)) {
-        Ok(e) => e,
-        Err(e) => {
-            let _ = store.record_step(ci.test_id, name, "start", "-", "", "");
-            let _ = std::fs::write(work.join(&log), format!("cannot run step: {e}\n"));
-            ProcEnd {
-                code: 127,
-                normal: true,
+    let (mut end, unrecorded) =
+        match run_in_group(&mut cmd, shared, mon, store, ci.test_id, Some(name)) {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = store.record_step(ci.test_id, name, "start", "-", "", "");
+                let _ = std::fs::write(work.join(&log), format!("cannot run step: {e}\n"));
+                (
+                    ProcEnd {
+                        code: 127,
+                        normal: true,
+                    },
+                    None,
+                )
             }
-        }
-    };
+        };
+    // A short step's pid and start row go with its end.
+    let mut with = unrecorded.map_or_else(Vec::new, |pid| start_ops(ci.test_id, pid, Some(name)));
     if shared.killed.load(Ordering::SeqCst) {
-        let _ = store.record_step(ci.test_id, name, "end", &end.code.to_string(), "killed", "");
+        let code = end.code.to_string();
+        with.push(Op::Step(ci.test_id, name, "end", &code, "killed", ""));
+        let _ = store.apply(&with, "execute");
         return StepResult {
             end,
             rollup,
@@ -701,9 +726,9 @@ fn run_ezstep(
         logfile = format!("{name}.html");
     }
     let code_text = end.code.to_string();
-    let mut with = vec![Op::Step(
+    with.push(Op::Step(
         ci.test_id, name, "end", &code_text, &comment, &logfile,
-    )];
+    ));
     if with_logpro {
         with.push(Op::RunInfo(
             ci.test_id,

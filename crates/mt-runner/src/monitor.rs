@@ -1,25 +1,32 @@
-//! The job monitor: a thread beside the test's steps that writes heartbeats, watches for a
-//! kill request (`KILLREQ`), the run time limit and termination signals, and ends the
-//! whole process tree of the running step when any of them fires.
+//! The job monitor: while a step (or the runscript) runs, the job's own thread waits on it
+//! with a timeout and, at each wake-up, writes heartbeats, watches for a kill request
+//! (`KILLREQ`), the run time limit and termination signals, and ends the whole process
+//! tree of the step when any of them fires.
+//!
+//! It used to be a thread of its own per job; waiting on a pidfd with `poll` does the same
+//! from the job's thread, without a thread start and stop and a wake-up channel per test.
 
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
+use std::process::{Child, ExitStatus};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mt_db::Store;
 
-/// Shared between the job and its monitor.
+/// How often signals and the time limit are looked at while a step runs.
+const TICK: Duration = Duration::from_millis(200);
+
+/// Shared between the job and whoever signals it.
 #[derive(Debug, Default)]
 pub struct JobShared {
     /// Process group of the step (or runscript) now running; 0 when none.
     pub pgid: AtomicI32,
-    /// Set when the job is finished and the monitor should stop.
-    pub done: AtomicBool,
     /// Set by the monitor when it killed the job; the job must not overwrite the verdict.
     pub killed: AtomicBool,
-    /// Set from the signal handler (SIGTERM/SIGINT/SIGHUP of the job process).
+    /// Set from the signal handler (SIGTERM/SIGINT/SIGHUP of the job process), or by the
+    /// runner for its in-process jobs.
     pub signalled: Arc<AtomicBool>,
 }
 
@@ -32,7 +39,6 @@ pub enum KillReason {
 }
 
 pub struct MonitorConfig {
-    pub dbpath: PathBuf,
     pub test_id: i64,
     pub runtimelim: Option<u64>,
     pub work_area: PathBuf,
@@ -47,78 +53,151 @@ fn load_avg() -> f64 {
         .unwrap_or(-1.0)
 }
 
-/// The running monitor: stop it with [`Monitor::finish`], which wakes it at once (a
-/// sleeping monitor would otherwise delay the end of every job by up to one tick).
+/// The monitor of one job.
 pub struct Monitor {
-    handle: JoinHandle<Option<KillReason>>,
-    wake: std::sync::mpsc::Sender<()>,
+    cfg: MonitorConfig,
+    started: Instant,
+    last_beat: Instant,
+    reason: Option<KillReason>,
 }
 
 impl Monitor {
-    /// Mark the job done, wake the monitor and wait for it; the reason if it killed the job.
-    pub fn finish(self, shared: &JobShared) -> Option<KillReason> {
-        shared.done.store(true, Ordering::SeqCst);
-        let _ = self.wake.send(());
-        self.handle.join().ok().flatten()
+    #[must_use]
+    pub fn new(cfg: MonitorConfig) -> Self {
+        let now = Instant::now();
+        Monitor {
+            cfg,
+            started: now,
+            last_beat: now,
+            reason: None,
+        }
+    }
+
+    /// Why the job was killed, if it was.
+    #[must_use]
+    pub fn reason(&self) -> Option<KillReason> {
+        self.reason
+    }
+
+    /// Look once: signal, time limit, and (when due) a heartbeat and the kill request. The
+    /// first time the job must end, the running step's process tree is killed.
+    pub fn tick(&mut self, store: &Store, shared: &JobShared) -> Option<KillReason> {
+        if self.reason.is_some() {
+            return self.reason;
+        }
+        let mut reason = None;
+        if shared.signalled.load(Ordering::SeqCst) {
+            reason = Some(KillReason::Signal);
+        } else if self
+            .cfg
+            .runtimelim
+            .is_some_and(|lim| self.started.elapsed().as_secs_f64() > lim as f64)
+        {
+            eprintln!(
+                "INFO: KILLING TEST DUE TO TIME LIMIT EXCEEDED! Runtime={} seconds, limit={}",
+                self.started.elapsed().as_secs(),
+                self.cfg.runtimelim.unwrap_or(0)
+            );
+            reason = Some(KillReason::TimeLimit);
+        } else if self.last_beat.elapsed() >= self.cfg.beat {
+            self.last_beat = Instant::now();
+            let elapsed = i64::try_from(self.started.elapsed().as_secs()).unwrap_or(i64::MAX);
+            let free = crate::workarea::free_kb(&self.cfg.work_area)
+                .and_then(|v| i64::try_from(v).ok())
+                .unwrap_or(-1);
+            let _ = store.heartbeat(self.cfg.test_id, load_avg(), free, elapsed);
+            if let Ok(Some(t)) = store.get_test(self.cfg.test_id) {
+                if t.state == mt_model::State::KILLREQ {
+                    reason = Some(KillReason::Requested);
+                }
+            }
+        }
+        if let Some(r) = reason {
+            shared.killed.store(true, Ordering::SeqCst);
+            let pg = shared.pgid.load(Ordering::SeqCst);
+            if pg > 0 {
+                eprintln!("WARNING: Request received to kill job {pg}");
+                mt_launch::kill_tree(pg, Duration::from_secs(5));
+            }
+            self.reason = Some(r);
+        }
+        self.reason
+    }
+
+    /// How long the job may wait before the next look is due.
+    fn next_due(&self) -> Duration {
+        let mut d = TICK.min(self.cfg.beat.saturating_sub(self.last_beat.elapsed()));
+        if let Some(lim) = self.cfg.runtimelim {
+            let left = Duration::from_secs(lim).saturating_sub(self.started.elapsed());
+            // Just past the limit, so that the look that follows sees it exceeded.
+            d = d.min(left + Duration::from_millis(1));
+        }
+        d
+    }
+
+    /// Wait for `child`, looking at the job whenever a look is due. `slow` is called once
+    /// if the child still runs after `first_look` (the caller records its start then: a
+    /// short step's start goes into the same transaction as its end).
+    ///
+    /// # Errors
+    /// Waiting for the child failed.
+    pub fn wait(
+        &mut self,
+        child: &mut Child,
+        store: &Store,
+        shared: &JobShared,
+        first_look: Duration,
+        mut slow: impl FnMut(),
+    ) -> std::io::Result<ExitStatus> {
+        let pidfd = pidfd_open(child.id());
+        let spawned = Instant::now();
+        let mut slow_pending = true;
+        loop {
+            let timeout = if slow_pending {
+                first_look.saturating_sub(spawned.elapsed())
+            } else {
+                self.next_due()
+            };
+            let exited = match &pidfd {
+                Some(fd) => poll_readable(fd, timeout),
+                None => {
+                    // No pidfd (a kernel before 5.3): look often.
+                    if child.try_wait()?.is_some() {
+                        true
+                    } else {
+                        std::thread::sleep(timeout.min(Duration::from_millis(5)));
+                        false
+                    }
+                }
+            };
+            if exited {
+                break;
+            }
+            if slow_pending && spawned.elapsed() >= first_look {
+                slow_pending = false;
+                slow();
+            }
+            self.tick(store, shared);
+        }
+        child.wait()
     }
 }
 
-/// Start the monitor thread.
-pub fn start(cfg: MonitorConfig, shared: Arc<JobShared>) -> Monitor {
-    let (wake, woken) = std::sync::mpsc::channel::<()>();
-    let handle = std::thread::spawn(move || {
-        let started = Instant::now();
-        // Opened at the first heartbeat: most tests are over before then, and a second
-        // connection writing beside the job's own only adds lock waits.
-        let mut store: Option<Store> = None;
-        let mut last_beat = Instant::now();
-        let tick = Duration::from_millis(200);
-        loop {
-            if shared.done.load(Ordering::SeqCst) {
-                return None;
-            }
-            let mut reason = None;
-            if shared.signalled.load(Ordering::SeqCst) {
-                reason = Some(KillReason::Signal);
-            } else if cfg
-                .runtimelim
-                .is_some_and(|lim| started.elapsed().as_secs_f64() > lim as f64)
-            {
-                eprintln!(
-                    "INFO: KILLING TEST DUE TO TIME LIMIT EXCEEDED! Runtime={} seconds, limit={}",
-                    started.elapsed().as_secs(),
-                    cfg.runtimelim.unwrap_or(0)
-                );
-                reason = Some(KillReason::TimeLimit);
-            } else if last_beat.elapsed() >= cfg.beat {
-                last_beat = Instant::now();
-                if store.is_none() {
-                    store = Store::open_existing(&cfg.dbpath).ok();
-                }
-                if let Some(st) = &store {
-                    let elapsed = i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX);
-                    let free = crate::workarea::free_kb(&cfg.work_area)
-                        .and_then(|v| i64::try_from(v).ok())
-                        .unwrap_or(-1);
-                    let _ = st.heartbeat(cfg.test_id, load_avg(), free, elapsed);
-                    if let Ok(Some(t)) = st.get_test(cfg.test_id) {
-                        if t.state == mt_model::State::KILLREQ {
-                            reason = Some(KillReason::Requested);
-                        }
-                    }
-                }
-            }
-            if let Some(r) = reason {
-                shared.killed.store(true, Ordering::SeqCst);
-                let pg = shared.pgid.load(Ordering::SeqCst);
-                if pg > 0 {
-                    eprintln!("WARNING: Request received to kill job {pg}");
-                    mt_launch::kill_tree(pg, Duration::from_secs(5));
-                }
-                return Some(r);
-            }
-            let _ = woken.recv_timeout(tick);
-        }
-    });
-    Monitor { handle, wake }
+/// A pidfd for `pid`, readable once the process has ended; None where the kernel has none.
+fn pidfd_open(pid: u32) -> Option<OwnedFd> {
+    let pid = rustix::process::Pid::from_raw(i32::try_from(pid).ok()?)?;
+    rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
+}
+
+/// Whether `fd` became readable within `timeout` (an interrupted wait counts as not yet).
+fn poll_readable(fd: &OwnedFd, timeout: Duration) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(fd, PollFlags::IN)];
+    // Round up to a millisecond, so that a due look is not polled for in a busy loop.
+    let ms = timeout.as_micros().div_ceil(1000);
+    let ts = Timespec {
+        tv_sec: i64::try_from(ms / 1000).unwrap_or(i64::MAX),
+        tv_nsec: i64::try_from((ms % 1000) * 1_000_000).unwrap_or(0),
+    };
+    matches!(rustix::event::poll(&mut fds, Some(&ts)), Ok(n) if n > 0)
 }

@@ -352,21 +352,6 @@ fn this_host() -> String {
     mt_runner::execute::hostname()
 }
 
-/// Processes of this host whose working directory is `dir` or below it.
-fn procs_in_dir(dir: &Path) -> Vec<i32> {
-    let me = i32::try_from(std::process::id()).unwrap_or(0);
-    let Ok(rd) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    rd.flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
-        .filter(|pid| *pid != me)
-        .filter(|pid| {
-            std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|c| c.starts_with(dir))
-        })
-        .collect()
-}
-
 /// Whether the job of a started record is certainly gone: it ran on this host, its
 /// recorded process is dead and no process works in its run directory (the wrapper and
 /// its steps all do). A LAUNCHED record may still be starting, so it is never "gone".
@@ -381,7 +366,7 @@ fn job_gone(t: &TestRow, host: &str) -> bool {
         .into_iter()
         .filter(|d| !unset_dir(d))
         .find_map(|d| Path::new(d).canonicalize().ok());
-    dir.is_none_or(|d| procs_in_dir(&d).is_empty())
+    dir.is_none_or(|d| mt_launch::procs_in_dir(&d).is_empty())
 }
 
 /// Ask the given records to stop and wait up to `wait` for their wrappers to act.

@@ -614,6 +614,19 @@ impl Sched<'_> {
                     mt_launch::kill_tree(step, Duration::from_secs(2));
                 }
             }
+            // A step that had only just started has no pid in the record yet (it is
+            // written after a moment, or with the step's end): its processes still work
+            // in the run directory.
+            let dir = [&t.shortdir, &t.rundir]
+                .into_iter()
+                .filter(|d| d.starts_with('/') && d.as_str() != "/tmp/badname")
+                .find_map(|d| std::path::Path::new(d).canonicalize().ok())
+                .filter(|d| d.components().count() > 3);
+            if let Some(dir) = dir {
+                for p in mt_launch::procs_in_dir(&dir) {
+                    mt_launch::kill_tree(p, Duration::from_secs(2));
+                }
+            }
             let why =
                 format!("its job wrapper (pid {pid} on {me}) is gone; launched again by this run");
             eprintln!("WARNING: {}: {why}", full(&t.testname, &t.item_path));
