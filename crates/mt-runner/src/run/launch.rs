@@ -288,7 +288,7 @@ impl Sched<'_> {
         let store = self.store_arc.clone();
         let stop = self.stop.clone();
         let tx = self.tx.clone();
-        std::thread::spawn(move || {
+        self.workers.run(Box::new(move || {
             // Whatever happens on this thread (even a panic), the runner hears that the
             // job ended; otherwise it would wait for it forever.
             struct Ended {
@@ -311,7 +311,7 @@ impl Sched<'_> {
                 }
             };
             ended.code = code;
-        });
+        }));
     }
 }
 

@@ -25,6 +25,7 @@ use crate::slurm_watch::SlurmWatch;
 use crate::workarea;
 
 mod launch;
+mod workers;
 
 /// What the user asked for.
 #[derive(Debug, Clone, Default)]
@@ -161,6 +162,8 @@ struct Sched<'a> {
     slurm: SlurmWatch,
     /// Test source directories read once for all their items.
     sources: workarea::SourceCache,
+    /// Threads for in-process jobs.
+    workers: workers::Workers,
 }
 
 fn judge_normal(r: Option<&Rec>) -> Verdict {
@@ -1115,6 +1118,7 @@ pub fn run(
             && std::env::var("MT_IN_PROCESS").as_deref() != Ok("no"),
         store_arc: store.clone(),
         sources: workarea::SourceCache::default(),
+        workers: workers::Workers::default(),
         stop: interrupted.clone(),
         runconfig: Arc::new(area.runconfig_vars(&req.target)?),
         toplevel_dirs: HashSet::new(),
