@@ -3,6 +3,7 @@
 //! problems found on the way (unknown waitons, cycles) — runner spec §3.4–§3.5.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use mt_area::{pattern::tags_match, Area, TestConfig, TestPatt};
 use mt_configf::{Host, RealHost, SystemMode};
@@ -10,7 +11,9 @@ use mt_configf::{Host, RealHost, SystemMode};
 /// The tests of a run, in queue order.
 #[derive(Debug)]
 pub struct Plan {
-    pub tests: Vec<TestConfig>,
+    /// Shared with the scheduler as they are (a run of 10,000 tests would otherwise
+    /// hold each testconfig twice while moving them).
+    pub tests: Vec<Arc<TestConfig>>,
     pub patt: TestPatt,
     /// Human-readable problems; a non-empty list makes the run exit non-zero.
     pub problems: Vec<String>,
@@ -40,8 +43,8 @@ pub fn build(
 ) -> Result<Plan, PlanError> {
     let mut patt = TestPatt::parse(patt_text);
     let mut problems = Vec::new();
-    let mut configs: HashMap<String, TestConfig> = HashMap::new();
-    let read = |name: &str, problems: &mut Vec<String>| -> Option<TestConfig> {
+    let mut configs: HashMap<String, Arc<TestConfig>> = HashMap::new();
+    let read = |name: &str, problems: &mut Vec<String>| -> Option<Arc<TestConfig>> {
         let mut h = host.clone();
         h.setenv("MT_TEST_NAME", name);
         match area.read_testconfig(name, SystemMode::ReturnProcs, &mut h) {
@@ -49,7 +52,7 @@ pub fn build(
                 for w in &tc.warnings {
                     eprintln!("WARNING: {name}: {w}");
                 }
-                Some(tc)
+                Some(Arc::new(tc))
             }
             Err(e) => {
                 problems.push(format!("test {name}: {e}"));
@@ -98,7 +101,8 @@ pub fn build(
             }
         }
         order.push(name.clone());
-        let tc = configs.get_mut(&name).expect("just inserted");
+        let tc = Arc::get_mut(configs.get_mut(&name).expect("just inserted"))
+            .expect("not shared while the plan is built");
         let mut kept = Vec::new();
         for w in tc.waiton.iter().chain(tc.waitor.iter()) {
             if area.test_dir(w).is_none() {
@@ -131,7 +135,7 @@ pub fn build(
     for (t, c) in &cycles {
         problems.push(format!("test {t} is in a waiton cycle: {c}"));
     }
-    let mut tests: Vec<TestConfig> = order
+    let mut tests: Vec<Arc<TestConfig>> = order
         .into_iter()
         .filter_map(|n| configs.remove(&n))
         .collect();
@@ -159,7 +163,7 @@ pub fn build(
 }
 
 /// Every test on a waiton cycle, with the cycle spelled out.
-fn find_cycles(configs: &HashMap<String, TestConfig>) -> HashMap<String, String> {
+fn find_cycles(configs: &HashMap<String, Arc<TestConfig>>) -> HashMap<String, String> {
     let mut out = HashMap::new();
     let mut names: Vec<&String> = configs.keys().collect();
     names.sort();

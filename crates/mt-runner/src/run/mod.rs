@@ -283,9 +283,21 @@ impl Sched<'_> {
 
     /// Pull new events into the mirror.
     fn tail_events(&mut self) {
-        let Ok(evs) = self.store.events_since(self.last_event, None) else {
-            return;
-        };
+        // In chunks: registering thousands of tests leaves as many events to read at once.
+        const CHUNK: usize = 512;
+        loop {
+            let Ok(evs) = self.store.events_since(self.last_event, Some(CHUNK)) else {
+                return;
+            };
+            let n = evs.len();
+            self.mirror(evs);
+            if n < CHUNK {
+                return;
+            }
+        }
+    }
+
+    fn mirror(&mut self, evs: Vec<mt_db::EventRow>) {
         for e in evs {
             self.last_event = e.id;
             if e.run_id != Some(self.run_id) {
@@ -1164,7 +1176,7 @@ pub fn run(
         let deferred = tc.has_deferred_items();
         s.by_name.insert(name.clone(), ti);
         s.tests.push(TestState {
-            tc: Arc::new(tc),
+            tc,
             pending_items: deferred,
             jobs: Vec::new(),
             toplevel_id: top,
