@@ -23,8 +23,9 @@ pub enum Op<'a> {
 }
 
 impl Store {
-    /// Apply the writes in order, all or nothing; returns the state changes made (for
-    /// `[triggers]`).
+    /// Apply the writes, all or nothing; returns the state changes made (for
+    /// `[triggers]`). State writes and step rows go in order; run-info writes (other
+    /// columns) go first, one UPDATE per record.
     ///
     /// # Errors
     /// [`DbError::NoSuchTest`]; SQLite failures.
@@ -35,30 +36,42 @@ impl Store {
             // Successive state writes of one record (LAUNCHED, REMOTEHOSTSTART, RUNNING)
             // are applied as one group; the other ops touch other columns and tables.
             let mut group: Vec<&StatusUpdate<'_>> = Vec::new();
+            // The run-info writes of a record, merged into one UPDATE (a later value wins)
+            // and made first: they touch other columns than the state writes do.
+            let mut infos: Vec<(i64, RunInfo<'_>)> = Vec::new();
+            for op in ops {
+                if let Op::RunInfo(id, info) = op {
+                    match infos.iter_mut().find(|(i, _)| i == id) {
+                        Some((_, m)) => m.merge(info),
+                        None => infos.push((*id, info.clone())),
+                    }
+                }
+            }
+            for (id, info) in &infos {
+                let n = tx
+                    .prepare_cached(
+                        "UPDATE tests SET host=coalesce(?2, host), uname=coalesce(?3, uname),
+                            rundir=coalesce(?4, rundir), shortdir=coalesce(?5, shortdir),
+                            attemptnum=coalesce(?6, attemptnum),
+                            final_logf=coalesce(?7, final_logf)
+                         WHERE id=?1",
+                    )?
+                    .execute(params![
+                        id,
+                        info.host,
+                        info.uname,
+                        info.rundir,
+                        info.shortdir,
+                        info.pid,
+                        info.final_logf
+                    ])?;
+                if n == 0 {
+                    return Err(DbError::NoSuchTest(*id).into());
+                }
+            }
             for op in ops {
                 match op {
-                    Op::RunInfo(id, info) => {
-                        let n = tx
-                            .prepare_cached(
-                                "UPDATE tests SET host=coalesce(?2, host), uname=coalesce(?3, uname),
-                                    rundir=coalesce(?4, rundir), shortdir=coalesce(?5, shortdir),
-                                    attemptnum=coalesce(?6, attemptnum),
-                                    final_logf=coalesce(?7, final_logf)
-                                 WHERE id=?1",
-                            )?
-                            .execute(params![
-                                id,
-                                info.host,
-                                info.uname,
-                                info.rundir,
-                                info.shortdir,
-                                info.pid,
-                                info.final_logf
-                            ])?;
-                        if n == 0 {
-                            return Err(DbError::NoSuchTest(*id).into());
-                        }
-                    }
+                    Op::RunInfo(..) => {}
                     Op::Step(id, name, state, status, comment, logfile) => {
                         tx.prepare_cached(
                             "INSERT INTO test_steps (test_id, stepname, state, status, event_time,
@@ -68,7 +81,15 @@ impl Store {
                                 status=excluded.status, event_time=excluded.event_time,
                                 comment=excluded.comment, logfile=excluded.logfile",
                         )?
-                        .execute(params![id, name, state, status, now_secs(), comment, logfile])?;
+                        .execute(params![
+                            id,
+                            name,
+                            state,
+                            status,
+                            now_secs(),
+                            comment,
+                            logfile
+                        ])?;
                     }
                     Op::Status(u) => {
                         if group.first().is_some_and(|g| g.test_id != u.test_id) {

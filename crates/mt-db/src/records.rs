@@ -48,6 +48,18 @@ pub struct RunInfo<'a> {
     pub final_logf: Option<&'a str>,
 }
 
+impl<'a> RunInfo<'a> {
+    /// Take the values `later` sets over these.
+    pub(crate) fn merge(&mut self, later: &RunInfo<'a>) {
+        self.host = later.host.or(self.host);
+        self.uname = later.uname.or(self.uname);
+        self.rundir = later.rundir.or(self.rundir);
+        self.shortdir = later.shortdir.or(self.shortdir);
+        self.pid = later.pid.or(self.pid);
+        self.final_logf = later.final_logf.or(self.final_logf);
+    }
+}
+
 /// The few fields needed to write events for many records at once.
 pub(crate) struct Brief {
     pub id: i64,

@@ -110,13 +110,23 @@ fn mkdirs(p: &Path) -> Result<(), WorkAreaError> {
 }
 
 fn relink(link: &Path, target: &Path) -> Result<(), WorkAreaError> {
+    // Most links are new: try that first, and look at what is there only when it fails.
+    let err = match std::os::unix::fs::symlink(target, link) {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
     match std::fs::symlink_metadata(link) {
         Ok(m) if m.file_type().is_symlink() => {
             let _ = std::fs::remove_file(link);
         }
         // A real directory or file there is left alone, as the original does.
         Ok(_) => return Ok(()),
-        Err(_) => {}
+        Err(_) => {
+            return Err(WorkAreaError::Create {
+                path: link.to_path_buf(),
+                source: err,
+            })
+        }
     }
     std::os::unix::fs::symlink(target, link).map_err(|source| WorkAreaError::Create {
         path: link.to_path_buf(),
@@ -124,22 +134,34 @@ fn relink(link: &Path, target: &Path) -> Result<(), WorkAreaError> {
     })
 }
 
-/// Create the physical directories and the link tree entries.
-pub fn create(p: &Paths, itemized: bool) -> Result<(), WorkAreaError> {
+/// Create the physical directories and the link tree entries. `made` remembers the link
+/// tree directories this run already made (all items of a test share theirs).
+pub fn create(
+    p: &Paths,
+    itemized: bool,
+    made: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), WorkAreaError> {
     mkdirs(&p.phys_dir)?;
-    if itemized {
+    let (link, target) = if itemized {
         // The link tree holds real directories down to the item's parent, and a symlink
         // per item.
-        if let Some(parent) = p.work_area.parent() {
-            mkdirs(parent)?;
-        }
-        relink(&p.work_area, &p.phys_dir)
+        (&p.work_area, &p.phys_dir)
     } else {
-        if let Some(parent) = p.link_top.parent() {
-            mkdirs(parent)?;
+        (&p.link_top, &p.phys_top)
+    };
+    let Some(parent) = link.parent() else {
+        return relink(link, target);
+    };
+    if made.contains(parent) {
+        // Made earlier in this run; if something removed it since, make it again.
+        if relink(link, target).is_ok() {
+            return Ok(());
         }
-        relink(&p.link_top, &p.phys_top)
+        made.remove(parent);
     }
+    mkdirs(parent)?;
+    made.insert(parent.to_path_buf());
+    relink(link, target)
 }
 
 /// Copy the test's source directory into its run directory. Without `testcopycmd` this is a
@@ -309,7 +331,7 @@ mod tests {
         let p = paths(&disk, &lt, "ubuntu/r1", "ww10", "build", "x86/debug");
         assert_eq!(p.phys_dir, disk.join("ubuntu/r1/ww10/build/x86/debug"));
         assert_eq!(p.work_area, lt.join("ubuntu/r1/ww10/build/x86/debug"));
-        create(&p, true).unwrap();
+        create(&p, true, &mut Default::default()).unwrap();
         assert!(std::fs::symlink_metadata(&p.work_area)
             .unwrap()
             .file_type()
@@ -318,7 +340,7 @@ mod tests {
             .unwrap()
             .is_dir());
         let q = paths(&disk, &lt, "ubuntu/r1", "ww10", "setup", "");
-        create(&q, false).unwrap();
+        create(&q, false, &mut Default::default()).unwrap();
         assert!(std::fs::symlink_metadata(&q.work_area)
             .unwrap()
             .file_type()

@@ -854,7 +854,8 @@ fn restore_one(
             );
         }
     }
-    mt_runner::workarea::create(&paths, !t.item_path.is_empty()).map_err(|e| e.to_string())?;
+    mt_runner::workarea::create(&paths, !t.item_path.is_empty(), &mut Default::default())
+        .map_err(|e| e.to_string())?;
     let r = if p.rec.archive_type == "bup" {
         let (block, inside) = p.rec.archive_path.split_once("::").unwrap_or_default();
         let into = paths.phys_dir.parent().unwrap_or(Path::new("/"));

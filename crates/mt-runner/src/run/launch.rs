@@ -98,7 +98,7 @@ impl Sched<'_> {
         if preclean && p.phys_dir.exists() {
             workarea::preclean(&p.phys_dir);
         }
-        workarea::create(&p, itemized).map_err(lf)?;
+        workarea::create(&p, itemized, &mut self.link_dirs).map_err(lf)?;
         workarea::copy_test_source(
             &tc.dir,
             &p.phys_dir,

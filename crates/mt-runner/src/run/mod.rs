@@ -164,6 +164,8 @@ struct Sched<'a> {
     sources: workarea::SourceCache,
     /// Threads for in-process jobs.
     workers: workers::Workers,
+    /// Link tree directories made by this run.
+    link_dirs: HashSet<PathBuf>,
 }
 
 fn judge_normal(r: Option<&Rec>) -> Verdict {
@@ -1131,6 +1133,7 @@ pub fn run(
         store_arc: store.clone(),
         sources: workarea::SourceCache::default(),
         workers: workers::Workers::default(),
+        link_dirs: HashSet::new(),
         stop: interrupted.clone(),
         runconfig: Arc::new(area.runconfig_vars(&req.target)?),
         toplevel_dirs: HashSet::new(),
