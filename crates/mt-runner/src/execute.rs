@@ -638,15 +638,14 @@ fn run_ezstep(
 ) -> StepResult {
     let name = &step.name;
     let rules_file = work.join(format!("{name}.logpro"));
-    if !rules_file.exists() {
-        if let Some(rules) = tc.logpro_rules(name) {
-            let _ = std::fs::write(
+    let with_logpro = rules_file.exists()
+        || tc.logpro_rules(name).is_some_and(|rules| {
+            std::fs::write(
                 &rules_file,
                 format!(";; logpro file extracted from testconfig\n;;\n{rules}\n"),
-            );
-        }
-    }
-    let with_logpro = rules_file.exists();
+            )
+            .is_ok()
+        });
     let log = format!("{name}.log");
     let mut mk = format!("{log} :\n\t{}\n", step.command);
     if with_logpro {
