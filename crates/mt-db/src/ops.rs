@@ -3,13 +3,12 @@
 //! update and state change; batching the ones that happen together keeps a trivial test's
 //! bookkeeping well under its own run time.
 
-use rusqlite::params;
-
-use crate::error::{DbError, Result};
-use crate::records::RunInfo;
+use crate::error::Result;
+use crate::records::{update_run_info_c, RunInfo};
 use crate::rows::Change;
 use crate::status::{apply_group, Rollups, StatusUpdate};
-use crate::store::{now_secs, Store};
+use crate::steps::upsert_step_c;
+use crate::store::Store;
 
 /// One write of [`Store::apply`].
 #[derive(Debug, Clone)]
@@ -48,48 +47,13 @@ impl Store {
                 }
             }
             for (id, info) in &infos {
-                let n = tx
-                    .prepare_cached(
-                        "UPDATE tests SET host=coalesce(?2, host), uname=coalesce(?3, uname),
-                            rundir=coalesce(?4, rundir), shortdir=coalesce(?5, shortdir),
-                            attemptnum=coalesce(?6, attemptnum),
-                            final_logf=coalesce(?7, final_logf)
-                         WHERE id=?1",
-                    )?
-                    .execute(params![
-                        id,
-                        info.host,
-                        info.uname,
-                        info.rundir,
-                        info.shortdir,
-                        info.pid,
-                        info.final_logf
-                    ])?;
-                if n == 0 {
-                    return Err(DbError::NoSuchTest(*id).into());
-                }
+                update_run_info_c(tx, *id, info)?;
             }
             for op in ops {
                 match op {
                     Op::RunInfo(..) => {}
                     Op::Step(id, name, state, status, comment, logfile) => {
-                        tx.prepare_cached(
-                            "INSERT INTO test_steps (test_id, stepname, state, status, event_time,
-                                comment, logfile)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                             ON CONFLICT (test_id, stepname, state) DO UPDATE SET
-                                status=excluded.status, event_time=excluded.event_time,
-                                comment=excluded.comment, logfile=excluded.logfile",
-                        )?
-                        .execute(params![
-                            id,
-                            name,
-                            state,
-                            status,
-                            now_secs(),
-                            comment,
-                            logfile
-                        ])?;
+                        upsert_step_c(tx, *id, name, state, status, comment, logfile)?;
                     }
                     Op::Status(u) => {
                         if group.first().is_some_and(|g| g.test_id != u.test_id) {

@@ -48,6 +48,30 @@ pub struct RunInfo<'a> {
     pub final_logf: Option<&'a str>,
 }
 
+/// Write the given run-info fields of one record; [`DbError::NoSuchTest`] if it is not there.
+pub(crate) fn update_run_info_c(c: &Connection, test_id: i64, info: &RunInfo<'_>) -> TxResult<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE tests SET host=coalesce(?2, host), uname=coalesce(?3, uname),
+                rundir=coalesce(?4, rundir), shortdir=coalesce(?5, shortdir),
+                attemptnum=coalesce(?6, attemptnum), final_logf=coalesce(?7, final_logf)
+             WHERE id=?1",
+        )?
+        .execute(params![
+            test_id,
+            info.host,
+            info.uname,
+            info.rundir,
+            info.shortdir,
+            info.pid,
+            info.final_logf
+        ])?;
+    if n == 0 {
+        return Err(DbError::NoSuchTest(test_id).into());
+    }
+    Ok(())
+}
+
 impl<'a> RunInfo<'a> {
     /// Take the values `later` sets over these.
     pub(crate) fn merge(&mut self, later: &RunInfo<'a>) {
@@ -243,23 +267,10 @@ impl Store {
     /// # Errors
     /// [`DbError::NoSuchTest`]; SQLite failures.
     pub fn update_test_run_info(&self, test_id: i64, info: &RunInfo<'_>) -> Result<()> {
-        self.update_one(
-            "update test run info",
-            test_id,
-            "UPDATE tests SET host=coalesce(?2, host), uname=coalesce(?3, uname),
-                rundir=coalesce(?4, rundir), shortdir=coalesce(?5, shortdir),
-                attemptnum=coalesce(?6, attemptnum), final_logf=coalesce(?7, final_logf)
-             WHERE id=?1",
-            &[
-                test_id.into(),
-                info.host.map(str::to_string).into(),
-                info.uname.map(str::to_string).into(),
-                info.rundir.map(str::to_string).into(),
-                info.shortdir.map(str::to_string).into(),
-                info.pid.into(),
-                info.final_logf.map(str::to_string).into(),
-            ],
-        )
+        self.write("update test run info", |tx| {
+            update_run_info_c(tx, test_id, info)?;
+            Ok(())
+        })
     }
 
     /// Set `tests.run_duration` (seconds).

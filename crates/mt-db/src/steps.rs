@@ -1,12 +1,42 @@
 //! Step records (`test_steps`, §2.7): one row per (test, step, state), written by ezsteps,
 //! `-runstep` and `-step`. Rows marked `DELETED` are hidden.
 
-use rusqlite::params;
+use rusqlite::{params, Connection};
 
 use crate::error::{DbError, Result};
 use crate::records::get_test_c;
 use crate::rows::{int, text, StepRow};
 use crate::store::{now_secs, Store};
+
+/// Write one step row (a second write of the same (test, step, state) replaces it).
+pub(crate) fn upsert_step_c(
+    c: &Connection,
+    test_id: i64,
+    stepname: &str,
+    state: &str,
+    status: &str,
+    comment: &str,
+    logfile: &str,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO test_steps (test_id, stepname, state, status, event_time, comment,
+            logfile)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (test_id, stepname, state) DO UPDATE SET status=excluded.status,
+            event_time=excluded.event_time, comment=excluded.comment,
+            logfile=excluded.logfile",
+    )?
+    .execute(params![
+        test_id,
+        stepname,
+        state,
+        status,
+        now_secs(),
+        comment,
+        logfile
+    ])?;
+    Ok(())
+}
 
 pub(crate) const STEP_COLUMNS: &str =
     "id, test_id, stepname, state, status, event_time, comment, logfile";
@@ -43,23 +73,7 @@ impl Store {
             if get_test_c(tx, test_id)?.is_none() {
                 return Err(DbError::NoSuchTest(test_id).into());
             }
-            tx.prepare_cached(
-                "INSERT INTO test_steps (test_id, stepname, state, status, event_time, comment,
-                    logfile)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (test_id, stepname, state) DO UPDATE SET status=excluded.status,
-                    event_time=excluded.event_time, comment=excluded.comment,
-                    logfile=excluded.logfile",
-            )?
-            .execute(params![
-                test_id,
-                stepname,
-                state,
-                status,
-                now_secs(),
-                comment,
-                logfile
-            ])?;
+            upsert_step_c(tx, test_id, stepname, state, status, comment, logfile)?;
             Ok(())
         })
     }
