@@ -200,8 +200,13 @@ fn build_env(
     Ok(env)
 }
 
-/// `uname -srvpio`, without starting a program.
+/// `uname -srvpio`, without starting a program (read once per process).
 fn uname() -> String {
+    static UNAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    UNAME.get_or_init(read_uname).clone()
+}
+
+fn read_uname() -> String {
     match nix::sys::utsname::uname() {
         Ok(u) => {
             let machine = u.machine().to_string_lossy().into_owned();

@@ -201,7 +201,13 @@ impl Sched<'_> {
             env.push((k, Some(v)));
         }
         let sig = format!("{}:{}:{}", self.area.area_name(), name, path);
-        let mut args = vec!["-m".to_string(), sig, "-execute".to_string(), ci.encode()];
+        // An in-process job gets its CmdInfo as a value; only a process needs it encoded.
+        let encoded = if in_process {
+            "(in process)".to_string()
+        } else {
+            ci.encode()
+        };
+        let mut args = vec!["-m".to_string(), sig, "-execute".to_string(), encoded];
         if let Ok(d) = std::env::var("MT_DEBUG_MODE") {
             args.push("-debug".into());
             args.push(d);
@@ -281,7 +287,7 @@ impl Sched<'_> {
                 "LAUNCHCMD: (in process {}) {} {}",
                 std::process::id(),
                 spec.program.display(),
-                spec.args.first().map_or("", String::as_str)
+                spec.args.get(..2).map(|a| a.join(" ")).unwrap_or_default()
             );
         }
         let area = self.area_arc.clone();
