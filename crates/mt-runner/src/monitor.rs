@@ -201,3 +201,106 @@ fn poll_readable(fd: &OwnedFd, timeout: Duration) -> bool {
     };
     matches!(rustix::event::poll(&mut fds, Some(&ts)), Ok(n) if n > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn store(dir: &std::path::Path) -> (Store, i64) {
+        let s = Store::open(dir.join("megatest.db"), &[("OS", "TEXT")]).unwrap();
+        let run = s.register_run(&[("OS", "linux")], "r", "me").unwrap();
+        let id = s.register_test(run, "t", "").unwrap();
+        (s, id)
+    }
+
+    fn monitor(id: i64, dir: &std::path::Path, lim: Option<u64>) -> Monitor {
+        Monitor::new(MonitorConfig {
+            test_id: id,
+            runtimelim: lim,
+            work_area: dir.to_path_buf(),
+            beat: Duration::from_secs(3),
+        })
+    }
+
+    #[test]
+    fn a_short_child_ends_before_the_first_look() {
+        let d = tempfile::tempdir().unwrap();
+        let (s, id) = store(d.path());
+        let shared = JobShared::default();
+        let mut m = monitor(id, d.path(), None);
+        let mut child = Command::new("true").spawn().unwrap();
+        let mut looked = 0;
+        let st = m
+            .wait(&mut child, &s, &shared, Duration::from_secs(5), || {
+                looked += 1
+            })
+            .unwrap();
+        assert!(st.success());
+        assert_eq!(looked, 0);
+        assert_eq!(m.reason(), None);
+    }
+
+    #[test]
+    fn a_longer_child_is_looked_at_once_then_ends_normally() {
+        let d = tempfile::tempdir().unwrap();
+        let (s, id) = store(d.path());
+        let shared = JobShared::default();
+        let mut m = monitor(id, d.path(), None);
+        let mut child = Command::new("sleep").arg("0.3").spawn().unwrap();
+        let mut looked = 0;
+        let st = m
+            .wait(&mut child, &s, &shared, Duration::from_millis(20), || {
+                looked += 1
+            })
+            .unwrap();
+        assert!(st.success());
+        assert_eq!(looked, 1);
+    }
+
+    #[test]
+    fn the_time_limit_kills_the_process_group() {
+        let d = tempfile::tempdir().unwrap();
+        let (s, id) = store(d.path());
+        let shared = JobShared::default();
+        let mut m = monitor(id, d.path(), Some(1));
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let mut child = mt_launch::spawn_in_group(&mut cmd).unwrap();
+        shared
+            .pgid
+            .store(i32::try_from(child.id()).unwrap(), Ordering::SeqCst);
+        let t0 = Instant::now();
+        let st = m
+            .wait(&mut child, &s, &shared, Duration::from_millis(20), || {})
+            .unwrap();
+        assert!(!st.success());
+        assert_eq!(m.reason(), Some(KillReason::TimeLimit));
+        assert!(shared.killed.load(Ordering::SeqCst));
+        assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    }
+
+    #[test]
+    fn a_signal_to_the_job_ends_the_step() {
+        let d = tempfile::tempdir().unwrap();
+        let (s, id) = store(d.path());
+        let shared = JobShared::default();
+        let mut m = monitor(id, d.path(), None);
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let mut child = mt_launch::spawn_in_group(&mut cmd).unwrap();
+        shared
+            .pgid
+            .store(i32::try_from(child.id()).unwrap(), Ordering::SeqCst);
+        let flag = shared.signalled.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            flag.store(true, Ordering::SeqCst);
+        });
+        let st = m
+            .wait(&mut child, &s, &shared, Duration::from_millis(20), || {})
+            .unwrap();
+        assert!(!st.success());
+        assert_eq!(m.reason(), Some(KillReason::Signal));
+    }
+}

@@ -321,6 +321,46 @@ pub fn preclean(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn cached_sources_copy_modes_and_see_edits() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("testconfig"), "[ezsteps]\ns1 ./run.sh\n").unwrap();
+        std::fs::write(src.join("run.sh"), "#!/bin/sh\necho one\n").unwrap();
+        std::fs::set_permissions(src.join("run.sh"), std::fs::Permissions::from_mode(0o750))
+            .unwrap();
+        let mut cache = SourceCache::default();
+        let a = tmp.path().join("a");
+        copy_test_source(&src, &a, None, Some(&mut cache)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(a.join("run.sh")).unwrap(),
+            "#!/bin/sh\necho one\n"
+        );
+        let mode = std::fs::metadata(a.join("run.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o750);
+        // An edit between two items reaches the second (mtime, a second later).
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        std::fs::write(src.join("run.sh"), "#!/bin/sh\necho two\n").unwrap();
+        let b = tmp.path().join("b");
+        copy_test_source(&src, &b, None, Some(&mut cache)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(b.join("run.sh")).unwrap(),
+            "#!/bin/sh\necho two\n"
+        );
+        assert!(b.join("testconfig").is_file());
+        // A directory with a subdirectory is not cached but still copied whole.
+        std::fs::create_dir_all(src.join("data")).unwrap();
+        std::fs::write(src.join("data/x"), "x").unwrap();
+        let c = tmp.path().join("c");
+        copy_test_source(&src, &c, None, Some(&mut cache)).unwrap();
+        assert_eq!(std::fs::read_to_string(c.join("data/x")).unwrap(), "x");
+    }
 
     #[test]
     fn layout_for_items_and_plain_tests() {

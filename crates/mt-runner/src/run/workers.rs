@@ -65,3 +65,63 @@ impl Drop for Workers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::time::Duration;
+
+    #[test]
+    fn threads_are_reused_and_survive_a_panic() {
+        let w = Workers::default();
+        let (tx, rx) = mpsc::channel();
+        let mut ids = HashSet::new();
+        for i in 0..20 {
+            let tx = tx.clone();
+            w.run(Box::new(move || {
+                if i == 3 {
+                    panic!("job 3 panics (expected in this test)");
+                }
+                let _ = tx.send(std::thread::current().id());
+            }));
+            if i != 3 {
+                ids.insert(rx.recv_timeout(Duration::from_secs(10)).unwrap());
+            }
+            // One at a time: the next job must find this one's thread idle again.
+            let t0 = std::time::Instant::now();
+            while w.idle.lock().unwrap().is_empty() {
+                assert!(
+                    t0.elapsed() < Duration::from_secs(10),
+                    "the thread never came back"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        assert_eq!(
+            ids.len(),
+            1,
+            "one thread ran all 20 jobs, the panicking one included"
+        );
+    }
+
+    #[test]
+    fn jobs_at_once_get_threads_of_their_own() {
+        let w = Workers::default();
+        let (tx, rx) = mpsc::channel();
+        let gate = Arc::new(std::sync::Barrier::new(3));
+        for _ in 0..3 {
+            let tx = tx.clone();
+            let gate = gate.clone();
+            w.run(Box::new(move || {
+                // All three must run at the same time to pass the barrier.
+                gate.wait();
+                let _ = tx.send(std::thread::current().id());
+            }));
+        }
+        let ids: HashSet<_> = (0..3)
+            .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
+            .collect();
+        assert_eq!(ids.len(), 3);
+    }
+}
