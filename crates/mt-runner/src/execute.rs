@@ -280,6 +280,8 @@ pub struct Prepared {
     /// where it runs) together with REMOTEHOSTSTART and RUNNING, one transaction instead
     /// of two, and skips re-reading the record the runner just judged.
     pub launched: Option<Launched>,
+    /// The runner's slots: the job gets ready, then waits for one before it starts.
+    pub slots: Option<Arc<crate::slots::Slots>>,
 }
 
 /// Where a launched job runs, written with its `LAUNCHED` state.
@@ -455,6 +457,15 @@ pub fn run_job(
     // REMOTEHOSTSTART (with where it runs) and RUNNING in one transaction (after LAUNCHED
     // when the runner left that to the job), once the test's triggers are known so that
     // all can fire them.
+    // Ready: from here on the job counts against max_concurrent_jobs. A run interrupted
+    // while it waited leaves it as it was (NOT_STARTED).
+    let slot = match &prepared.slots {
+        Some(slots) => match slots.acquire(&shared.signalled) {
+            Some(slot) => Some(slot),
+            None => return Ok(0),
+        },
+        None => None,
+    };
     let mut first = prepared
         .launched
         .as_ref()
@@ -553,6 +564,8 @@ pub fn run_job(
         }
     }
 
+    // The steps are over: the next job may start while this one records its end.
+    drop(slot);
     // A signal that reached the job and its step together ends the step before the monitor
     // looks: it still counts as the job being killed.
     let kill = mon.reason().or_else(|| {

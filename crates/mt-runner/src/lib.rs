@@ -14,6 +14,7 @@ pub mod reporter;
 pub mod rerun;
 pub mod run;
 pub mod shellenv;
+pub mod slots;
 pub mod slurm_watch;
 pub mod triggers;
 pub mod waivers;

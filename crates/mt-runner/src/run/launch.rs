@@ -227,6 +227,7 @@ impl Sched<'_> {
                 tc: (!tc.dynamic).then(|| tc.clone()),
                 runconfig: Some(self.runconfig.clone()),
                 launched: Some(launched),
+                slots: (self.prestart > 0).then(|| self.slots.clone()),
             };
             self.start_in_process(j, ci, spec, prepared);
             return Ok(true);

@@ -166,6 +166,11 @@ struct Sched<'a> {
     workers: workers::Workers,
     /// Link tree directories made by this run.
     link_dirs: HashSet<PathBuf>,
+    /// Slots of in-process jobs (`max_jobs` of them), and how many jobs may get ready
+    /// beyond them (0 unless every job runs in process and no jobgroup, launch-delay or
+    /// maxload has to see when a job really starts).
+    slots: Arc<crate::slots::Slots>,
+    prestart: usize,
 }
 
 fn judge_normal(r: Option<&Rec>) -> Verdict {
@@ -436,8 +441,29 @@ impl Sched<'_> {
 }
 
 impl Sched<'_> {
+    /// Whether jobs may get ready ahead of a free slot: every job runs in process (the
+    /// slots bound what runs) and nothing has to see when a job really starts (jobgroups,
+    /// launch-delay and maxload count launches), so none of the limits changes meaning.
+    fn prestart_allowed(&self) -> bool {
+        let cfg = &self.area.config;
+        let flexi = cfg
+            .get("jobtools", "flexi-launcher")
+            .is_some_and(|v| v.trim() != "no");
+        self.in_process
+            && (!flexi || self.area.section_pairs("launchers").is_empty())
+            && self.launcher_words("", "").is_none()
+            && self.launch_delay.is_zero()
+            && cfg.get("jobtools", "maxload").is_none()
+            && !self.tests.iter().any(|t| t.tc.jobgroup.is_some())
+    }
+
+    /// Jobs that may be in flight: running ones plus those getting ready for a slot.
+    fn capacity(&self) -> usize {
+        self.max_jobs + self.prestart
+    }
+
     fn can_launch(&self, j: usize) -> bool {
-        if self.in_flight >= self.max_jobs {
+        if self.in_flight >= self.capacity() {
             return false;
         }
         let t = &self.tests[self.jobs[j].test];
@@ -459,7 +485,7 @@ impl Sched<'_> {
         }
         // Take the first ready job that its jobgroup lets run, one at a time: jobs held back
         // by a jobgroup do not block the others, and a long ready set is never copied.
-        while !self.fatal && self.in_flight < self.max_jobs {
+        while !self.fatal && self.in_flight < self.capacity() {
             if let Some(last) = self.last_launch {
                 if last.elapsed() < self.launch_delay {
                     break;
@@ -801,7 +827,10 @@ impl Sched<'_> {
         let mut rec = self.store.get_test(id).ok().flatten();
         if let Some(r) = &rec {
             // A job that ended before writing its own LAUNCHED left NOT_STARTED behind.
-            let unstarted = self.jobs[j].launch_deferred && r.state == State::NOT_STARTED;
+            // (Unless the run is being stopped: a job still waiting for a slot then ends
+            // without starting, and its record rightly stays NOT_STARTED.)
+            let unstarted =
+                self.jobs[j].launch_deferred && r.state == State::NOT_STARTED && !self.fatal;
             if is_running_state(&r.state) || r.state == State::KILLREQ || unstarted {
                 let (state, status, why) = match st {
                     JobState::Exited(Some(c)) => (
@@ -1134,6 +1163,8 @@ pub fn run(
         sources: workarea::SourceCache::default(),
         workers: workers::Workers::default(),
         link_dirs: HashSet::new(),
+        slots: crate::slots::Slots::new(max_jobs(area)),
+        prestart: 0,
         stop: interrupted.clone(),
         runconfig: Arc::new(area.runconfig_vars(&req.target)?),
         toplevel_dirs: HashSet::new(),
@@ -1212,6 +1243,7 @@ pub fn run(
             }
         }
     }
+    s.prestart = if s.prestart_allowed() { s.max_jobs } else { 0 };
     s.adopt_orphans();
     s.auto_rerun();
     s.prime_pending();
@@ -1239,7 +1271,7 @@ pub fn run(
             s.launch_ready();
         }
         s.progress.set_total(s.jobs.len());
-        s.progress.draw(s.in_flight);
+        s.progress.draw(s.in_flight.min(s.max_jobs));
         if s.in_flight == 0 && (s.ready.is_empty() || s.fatal) {
             if stopping || s.fatal || !s.anything_waiting() {
                 break;
@@ -1252,7 +1284,7 @@ pub fn run(
         }
         let wait = if s.has_detached() {
             Duration::from_millis(250)
-        } else if s.in_flight < s.max_jobs && !s.ready.is_empty() {
+        } else if s.in_flight < s.capacity() && !s.ready.is_empty() {
             // Held back by a jobgroup or launch-delay.
             Duration::from_millis(50)
         } else {
