@@ -125,6 +125,31 @@ fn max_concurrent_jobs_is_respected() {
     }
     assert!(peak <= 2, "{peak} tests ran at once");
     assert_eq!(peak, 2, "two should overlap");
+    // The database never shows more than two started at once either (jobs may get ready
+    // ahead of a slot, but write LAUNCHED only once they have one).
+    let c = a.db();
+    let mut st = c
+        .prepare("SELECT test_id, new_state FROM events WHERE test_id IS NOT NULL ORDER BY id")
+        .unwrap();
+    let rows: Vec<(i64, Option<String>)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut started = std::collections::HashSet::new();
+    let mut db_peak = 0;
+    for (id, state) in rows {
+        match state.as_deref() {
+            Some("LAUNCHED" | "REMOTEHOSTSTART" | "RUNNING") => {
+                started.insert(id);
+            }
+            _ => {
+                started.remove(&id);
+            }
+        }
+        db_peak = db_peak.max(started.len());
+    }
+    assert_eq!(db_peak, 2, "started records at once in the events");
 }
 
 #[test]
@@ -390,6 +415,84 @@ fn runner_killed_then_recovered(forget_pid: bool) {
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let cwd = std::fs::read_link(e.path().join("cwd")).unwrap_or_default();
         if cwd.starts_with(&dir) {
+            left.push(std::fs::read_to_string(e.path().join("cmdline")).unwrap_or_default());
+        }
+    }
+    assert!(left.is_empty(), "left over: {left:?}");
+}
+
+/// SIGINT to a local run: the running test's steps are ended and it is recorded as killed;
+/// the tests not started yet (one of them ready and waiting for a slot) stay NOT_STARTED;
+/// the runner exits non-zero and leaves no process behind.
+#[test]
+fn an_interrupted_local_run_ends_its_steps_and_starts_nothing_more() {
+    let step = "[ezsteps]\ns touch $MT_RUN_AREA_HOME/started-$MT_TEST_NAME; sleep 60\n";
+    let a = area(
+        "max_concurrent_jobs 1\n",
+        &[("w1", step), ("w2", step), ("w3", step)],
+    );
+    let mut child = std::process::Command::new(common::bin())
+        .args([
+            "-run",
+            "-target",
+            "linux",
+            "-runname",
+            "int",
+            "-testpatt",
+            "%",
+            "-quiet",
+        ])
+        .current_dir(&a.dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let started = |a: &common::Area| {
+        ["w1", "w2", "w3"]
+            .iter()
+            .filter(|t| a.dir.join(format!("started-{t}")).exists())
+            .count()
+    };
+    while started(&a) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no test started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let t0 = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        t0.elapsed().as_secs() < 20,
+        "the runner took {:?}",
+        t0.elapsed()
+    );
+    assert!(!out.status.success());
+    assert_eq!(started(&a), 1, "only one test ever ran a step");
+    let states: Vec<(String, String)> = ["w1", "w2", "w3"]
+        .iter()
+        .map(|t| a.record("int", t, "").unwrap())
+        .collect();
+    let killed = states
+        .iter()
+        .filter(|s| s.0 == "INCOMPLETE" && s.1 == "KILLED")
+        .count();
+    let not_started = states
+        .iter()
+        .filter(|s| s.0 == "NOT_STARTED" && s.1 == "n/a")
+        .count();
+    assert_eq!((killed, not_started), (1, 2), "{states:?}");
+    // No step process is left.
+    let runs = std::fs::canonicalize(a.dir.join("runs")).unwrap();
+    let mut left = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cwd = std::fs::read_link(e.path().join("cwd")).unwrap_or_default();
+        if cwd.starts_with(&runs) {
             left.push(std::fs::read_to_string(e.path().join("cmdline")).unwrap_or_default());
         }
     }

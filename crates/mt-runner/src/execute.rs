@@ -564,8 +564,6 @@ pub fn run_job(
         }
     }
 
-    // The steps are over: the next job may start while this one records its end.
-    drop(slot);
     // A signal that reached the job and its step together ends the step before the monitor
     // looks: it still counts as the job being killed.
     let kill = mon.reason().or_else(|| {
@@ -588,6 +586,8 @@ pub fn run_job(
     } else if !ended {
         finalize(ci, store, &mut reporter, last, rollup);
     }
+    // The record has its final state: the next job may start while this one tidies up.
+    drop(slot);
     // Whole seconds: a test under a second keeps the 0 it has.
     let secs = i64::try_from(started.elapsed().as_secs()).unwrap_or(0);
     if secs > 0 {

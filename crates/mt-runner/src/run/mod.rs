@@ -829,8 +829,9 @@ impl Sched<'_> {
             // A job that ended before writing its own LAUNCHED left NOT_STARTED behind.
             // (Unless the run is being stopped: a job still waiting for a slot then ends
             // without starting, and its record rightly stays NOT_STARTED.)
+            let stopping = self.fatal || self.stop.load(std::sync::atomic::Ordering::SeqCst);
             let unstarted =
-                self.jobs[j].launch_deferred && r.state == State::NOT_STARTED && !self.fatal;
+                self.jobs[j].launch_deferred && r.state == State::NOT_STARTED && !stopping;
             if is_running_state(&r.state) || r.state == State::KILLREQ || unstarted {
                 let (state, status, why) = match st {
                     JobState::Exited(Some(c)) => (
