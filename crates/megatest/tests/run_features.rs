@@ -431,7 +431,7 @@ fn an_interrupted_local_run_ends_its_steps_and_starts_nothing_more() {
         "max_concurrent_jobs 1\n",
         &[("w1", step), ("w2", step), ("w3", step)],
     );
-    let mut child = std::process::Command::new(common::bin())
+    let child = std::process::Command::new(common::bin())
         .args([
             "-run",
             "-target",
