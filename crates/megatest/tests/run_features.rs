@@ -18,6 +18,39 @@ fn run(a: &Area, runname: &str, extra: &[&str]) -> std::process::Output {
     a.mt(&args)
 }
 
+/// `megatest -run ... -quiet` for the whole area, in the background.
+fn spawn_run(a: &Area, runname: &str) -> std::process::Child {
+    std::process::Command::new(common::bin())
+        .args([
+            "-run",
+            "-target",
+            "linux",
+            "-runname",
+            runname,
+            "-testpatt",
+            "%",
+            "-quiet",
+        ])
+        .current_dir(&a.dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Command lines of the processes working under `dir`.
+fn procs_under(dir: &std::path::Path) -> Vec<String> {
+    let dir = std::fs::canonicalize(dir).unwrap();
+    let mut left = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cwd = std::fs::read_link(e.path().join("cwd")).unwrap_or_default();
+        if cwd.starts_with(&dir) {
+            left.push(std::fs::read_to_string(e.path().join("cmdline")).unwrap_or_default());
+        }
+    }
+    left
+}
+
 fn items(a: &Area, runname: &str, test: &str) -> Vec<(String, String)> {
     let c = a.db();
     let mut st = c
@@ -355,22 +388,7 @@ fn runner_killed_then_recovered(forget_pid: bool) {
             ("quick", "[ezsteps]\ns echo quick\n"),
         ],
     );
-    let mut child = std::process::Command::new(common::bin())
-        .args([
-            "-run",
-            "-target",
-            "linux",
-            "-runname",
-            "r1",
-            "-testpatt",
-            "%",
-            "-quiet",
-        ])
-        .current_dir(&a.dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(&a, "r1");
     // Wait until the first attempt's step has started (it writes the marker, then sleeps).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !a.dir.join("second").exists() {
@@ -410,14 +428,7 @@ fn runner_killed_then_recovered(forget_pid: bool) {
     );
     assert_eq!(killed, 1, "the lost attempt is in the history");
     // No process of the first attempt is left.
-    let dir = std::fs::canonicalize(a.dir.join("runs/linux/r1/long")).unwrap();
-    let mut left = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let cwd = std::fs::read_link(e.path().join("cwd")).unwrap_or_default();
-        if cwd.starts_with(&dir) {
-            left.push(std::fs::read_to_string(e.path().join("cmdline")).unwrap_or_default());
-        }
-    }
+    let left = procs_under(&a.dir.join("runs/linux/r1/long"));
     assert!(left.is_empty(), "left over: {left:?}");
 }
 
@@ -431,22 +442,7 @@ fn an_interrupted_local_run_ends_its_steps_and_starts_nothing_more() {
         "max_concurrent_jobs 1\n",
         &[("w1", step), ("w2", step), ("w3", step)],
     );
-    let child = std::process::Command::new(common::bin())
-        .args([
-            "-run",
-            "-target",
-            "linux",
-            "-runname",
-            "int",
-            "-testpatt",
-            "%",
-            "-quiet",
-        ])
-        .current_dir(&a.dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(&a, "int");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let started = |a: &common::Area| {
         ["w1", "w2", "w3"]
@@ -488,13 +484,6 @@ fn an_interrupted_local_run_ends_its_steps_and_starts_nothing_more() {
         .count();
     assert_eq!((killed, not_started), (1, 2), "{states:?}");
     // No step process is left.
-    let runs = std::fs::canonicalize(a.dir.join("runs")).unwrap();
-    let mut left = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let cwd = std::fs::read_link(e.path().join("cwd")).unwrap_or_default();
-        if cwd.starts_with(&runs) {
-            left.push(std::fs::read_to_string(e.path().join("cmdline")).unwrap_or_default());
-        }
-    }
+    let left = procs_under(&a.dir.join("runs"));
     assert!(left.is_empty(), "left over: {left:?}");
 }

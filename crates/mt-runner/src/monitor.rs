@@ -223,6 +223,17 @@ mod tests {
         })
     }
 
+    /// A long step in its own process group, as the job runs one.
+    fn sleeper(shared: &JobShared) -> std::process::Child {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let child = mt_launch::spawn_in_group(&mut cmd).unwrap();
+        shared
+            .pgid
+            .store(i32::try_from(child.id()).unwrap(), Ordering::SeqCst);
+        child
+    }
+
     #[test]
     fn a_short_child_ends_before_the_first_look() {
         let d = tempfile::tempdir().unwrap();
@@ -264,12 +275,7 @@ mod tests {
         let (s, id) = store(d.path());
         let shared = JobShared::default();
         let mut m = monitor(id, d.path(), Some(1));
-        let mut cmd = Command::new("sleep");
-        cmd.arg("30");
-        let mut child = mt_launch::spawn_in_group(&mut cmd).unwrap();
-        shared
-            .pgid
-            .store(i32::try_from(child.id()).unwrap(), Ordering::SeqCst);
+        let mut child = sleeper(&shared);
         let t0 = Instant::now();
         let st = m
             .wait(&mut child, &s, &shared, Duration::from_millis(20), || {})
@@ -286,12 +292,7 @@ mod tests {
         let (s, id) = store(d.path());
         let shared = JobShared::default();
         let mut m = monitor(id, d.path(), None);
-        let mut cmd = Command::new("sleep");
-        cmd.arg("30");
-        let mut child = mt_launch::spawn_in_group(&mut cmd).unwrap();
-        shared
-            .pgid
-            .store(i32::try_from(child.id()).unwrap(), Ordering::SeqCst);
+        let mut child = sleeper(&shared);
         let flag = shared.signalled.clone();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(100));
