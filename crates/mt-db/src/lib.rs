@@ -8,7 +8,10 @@
 //! Concurrency: WAL, `synchronous=NORMAL`, a jittered busy handler (~60 s), writes in
 //! `BEGIN IMMEDIATE` transactions retried on BUSY/LOCKED, so dozens of local processes may
 //! write one file without losing an update (see `tests/hammer.rs`). Never share the file
-//! between writers over NFS: remote writers go through the area server.
+//! between writers over NFS: remote writers go through the area server. Within a process,
+//! one `Store` (it is `Sync`: its connection sits behind a mutex, one transaction at a time)
+//! serves every thread: SQLite's page cache then stays valid from one transaction to the
+//! next, which a connection per thread would lose at each commit of another.
 //!
 //! # API
 //!
