@@ -27,7 +27,7 @@ impl Store {
     /// columns) go first, one UPDATE per record.
     ///
     /// # Errors
-    /// [`DbError::NoSuchTest`]; SQLite failures.
+    /// [`crate::DbError::NoSuchTest`]; SQLite failures.
     pub fn apply(&self, ops: &[Op<'_>], source: &str) -> Result<Vec<Change>> {
         self.write("apply writes", |tx| {
             let mut changes = Vec::new();
