@@ -21,7 +21,7 @@ impl Store {
     ///   heartbeat's elapsed time added to the start) and `last_update` (which every
     ///   heartbeat moves), so a record is never judged on a stale field alone;
     /// - LAUNCHED whose `event_time` (reset at launch) is more than
-    ///   [`LAUNCHED_DEADTIME`] old.
+    ///   `LAUNCHED_DEADTIME` (a day) old.
     ///
     /// Toplevel records of itemized tests are left out: their state is a roll-up of the
     /// items, which are judged themselves. (The original excluded every toplevel that
