@@ -141,7 +141,7 @@ impl SlurmLauncher {
         spec.cwd.join(format!("slurm-{id}.log"))
     }
 
-    /// One `squeue` call (per [`IDS_PER_CALL`] ids) for all these jobs. Every id asked
+    /// One `squeue` call (per 1,000 ids) for all these jobs. Every id asked
     /// about is in the answer; a job the controller no longer knows is [`SlurmJobState::Gone`].
     ///
     /// # Errors
