@@ -48,11 +48,13 @@ fi
 [ -x "$MEGATEST_BIN" ] || { echo "no megatest binary at $MEGATEST_BIN" >&2; exit 1; }
 
 # A writable copy of the shared harness (the shared folder is read-only); keep an existing
-# .venv, start results and work dirs clean.
+# .venv, start results and work dirs clean. An old work dir is moved aside and deleted only
+# after the measurements: on a file system without journal, inodes deleted in the last
+# minute make every new one slow to allocate, and our runner creates ten per test.
 mkdir -p "$DIR"
 cp -r "$SHARED"/. "$DIR"/
 chmod -R u+w "$DIR"
-rm -rf "$DIR/work"
+[ -d "$DIR/work" ] && mv "$DIR/work" "$DIR/old-work.$(date +%s%N)"
 [ -d "$DIR/results" ] && mv "$DIR/results" "$DIR/results.prev.$(date +%s)"
 install -m 0755 "$HERE/peers/megatest-rs.sh" "$DIR/systems/megatest-rs.sh"
 # The N-tests shape as its own system name, so both shapes land in one results table.
@@ -125,3 +127,4 @@ python3 "$HERE/ratios.py" "${ARGS[@]}" | tee "$DIR/summary.md"
 [ "$BIG" = 1 ] && { echo; echo "### peers summary (summarize.py, big run)"; cat "$DIR/results-big/summary.md"; } | tee -a "$DIR/summary.md"
 echo
 echo "summary: $DIR/summary.md"
+rm -rf "$DIR"/old-work.*
