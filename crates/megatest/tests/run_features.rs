@@ -487,3 +487,23 @@ fn an_interrupted_local_run_ends_its_steps_and_starts_nothing_more() {
     let left = procs_under(&a.dir.join("runs"));
     assert!(left.is_empty(), "left over: {left:?}");
 }
+
+/// A test that got ready while the only slot was taken counts its run time (runtimelim,
+/// run_duration) from its start, not from when it began to wait.
+#[test]
+fn waiting_for_a_slot_does_not_count_against_the_time_limit() {
+    let step = "[requirements]\nruntimelim 3s\n\n[ezsteps]\ns sleep 2\n";
+    let a = area("max_concurrent_jobs 1\n", &[("r1", step), ("r2", step)]);
+    let o = run(&a, "lim", &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    for t in ["r1", "r2"] {
+        assert_eq!(
+            a.record("lim", t, ""),
+            Some(("COMPLETED".into(), "PASS".into())),
+            "{t}: {}",
+            text(&o)
+        );
+    }
+    let longest = a.count("SELECT max(run_duration) FROM tests");
+    assert!(longest <= 3, "run_duration {longest}");
+}

@@ -374,7 +374,6 @@ pub fn run_job(
     inherited: &[(String, Option<String>)],
     prepared: &Prepared,
 ) -> Result<i32, ExecError> {
-    let started = std::time::Instant::now();
     let toppath = PathBuf::from(&ci.toppath);
     if prepared.launched.is_none() {
         let rec = store
@@ -415,13 +414,6 @@ pub fn run_job(
         signalled,
         ..JobShared::default()
     };
-    let mut mon = Monitor::new(MonitorConfig {
-        test_id: ci.test_id,
-        runtimelim: ci.runtlim,
-        work_area: work.clone(),
-        beat: Duration::from_secs(3),
-    });
-
     // The testconfig for triggers, steps and logpro rules. Read with system calls on, so
     // [pre-launch-env-vars] reach the steps' environment.
     let mut tc_host = RealHost::new()
@@ -454,9 +446,6 @@ pub fn run_job(
         reporter.set_env(env.clone());
     }
     reporter.set_triggers(&ci.test_name, tc.triggers.clone());
-    // REMOTEHOSTSTART (with where it runs) and RUNNING in one transaction (after LAUNCHED
-    // when the runner left that to the job), once the test's triggers are known so that
-    // all can fire them.
     // Ready: from here on the job counts against max_concurrent_jobs. A run interrupted
     // while it waited leaves it as it was (NOT_STARTED).
     let slot = match &prepared.slots {
@@ -466,6 +455,17 @@ pub fn run_job(
         },
         None => None,
     };
+    // The test's time (run_duration, runtimelim) starts now, not while it waited.
+    let started = std::time::Instant::now();
+    let mut mon = Monitor::new(MonitorConfig {
+        test_id: ci.test_id,
+        runtimelim: ci.runtlim,
+        work_area: work.clone(),
+        beat: Duration::from_secs(3),
+    });
+    // REMOTEHOSTSTART (with where it runs) and RUNNING in one transaction (after LAUNCHED
+    // when the runner left that to the job), once the test's triggers are known so that
+    // all can fire them.
     let mut first = prepared
         .launched
         .as_ref()
