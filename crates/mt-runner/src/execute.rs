@@ -270,7 +270,7 @@ fn status_code(status: &str) -> i32 {
 }
 
 /// What a caller that already read them can hand to [`run_job`] instead of reading again.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Prepared {
     /// The testconfig, when its reading cannot differ (see `TestConfig::dynamic`).
     pub tc: Option<Arc<TestConfig>>,
@@ -280,8 +280,9 @@ pub struct Prepared {
     /// where it runs) together with REMOTEHOSTSTART and RUNNING, one transaction instead
     /// of two, and skips re-reading the record the runner just judged.
     pub launched: Option<Launched>,
-    /// The runner's slots: the job gets ready, then waits for one before it starts.
-    pub slots: Option<Arc<crate::slots::Slots>>,
+    /// The runner's slots and this job's place in their queue: the job gets ready, then
+    /// waits for its turn before it starts.
+    pub slot: Option<(Arc<crate::slots::Slots>, crate::slots::Ticket)>,
 }
 
 /// Where a launched job runs, written with its `LAUNCHED` state.
@@ -358,7 +359,7 @@ pub fn execute(encoded: &str, signalled: Arc<AtomicBool>) -> Result<i32, ExecErr
             ..LoadOptions::default()
         },
     )?;
-    run_job(&ci, &area, &store, signalled, &[], &Prepared::default())
+    run_job(&ci, &area, &store, signalled, &[], &mut Prepared::default())
 }
 
 /// Run one test job with an area and a database connection the caller already has: the
@@ -372,7 +373,7 @@ pub fn run_job(
     store: &Store,
     signalled: Arc<AtomicBool>,
     inherited: &[(String, Option<String>)],
-    prepared: &Prepared,
+    prepared: &mut Prepared,
 ) -> Result<i32, ExecError> {
     let toppath = PathBuf::from(&ci.toppath);
     if prepared.launched.is_none() {
@@ -448,8 +449,8 @@ pub fn run_job(
     reporter.set_triggers(&ci.test_name, tc.triggers.clone());
     // Ready: from here on the job counts against max_concurrent_jobs. A run interrupted
     // while it waited leaves it as it was (NOT_STARTED).
-    let slot = match &prepared.slots {
-        Some(slots) => match slots.acquire(&shared.signalled) {
+    let slot = match prepared.slot.take() {
+        Some((slots, ticket)) => match slots.acquire(ticket, &shared.signalled) {
             Some(slot) => Some(slot),
             None => return Ok(0),
         },

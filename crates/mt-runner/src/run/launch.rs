@@ -227,7 +227,8 @@ impl Sched<'_> {
                 tc: (!tc.dynamic).then(|| tc.clone()),
                 runconfig: Some(self.runconfig.clone()),
                 launched: Some(launched),
-                slots: (self.prestart > 0).then(|| self.slots.clone()),
+                // Its place in the queue is taken now, in launch (priority) order.
+                slot: (self.prestart > 0).then(|| (self.slots.clone(), self.slots.ticket())),
             };
             self.start_in_process(j, ci, spec, prepared);
             return Ok(true);
@@ -309,14 +310,15 @@ impl Sched<'_> {
                 }
             }
             let mut ended = Ended { tx, j, code: None };
-            let code = match crate::execute::run_job(&ci, &area, &store, stop, &spec.env, &prepared)
-            {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    eprintln!("ERROR: {}: {e}", ci.test_name);
-                    Some(1)
-                }
-            };
+            let mut prepared = prepared;
+            let code =
+                match crate::execute::run_job(&ci, &area, &store, stop, &spec.env, &mut prepared) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        eprintln!("ERROR: {}: {e}", ci.test_name);
+                        Some(1)
+                    }
+                };
             ended.code = code;
         }));
     }
