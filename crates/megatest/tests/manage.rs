@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::{shared_area, text, Area};
@@ -37,17 +37,7 @@ fn small_area(setup_extra: &str, tests: &[(&str, &str)]) -> Area {
 
 /// Start megatest in the background (no inherited MT_* variables).
 fn spawn_mt(a: &Area, args: &[&str]) -> Child {
-    let mut c = Command::new(common::bin());
-    c.args(args)
-        .current_dir(&a.dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MT_") {
-            c.env_remove(k);
-        }
-    }
-    c.spawn().unwrap()
+    a.spawn(args)
 }
 
 fn ok(out: &std::process::Output) {

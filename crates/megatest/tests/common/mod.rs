@@ -59,8 +59,8 @@ impl Area {
         Area { _tmp: tmp, dir }
     }
 
-    /// Run megatest in the area with no inherited MT_* variables.
-    pub fn mt(&self, args: &[&str]) -> Output {
+    /// megatest in the area with no inherited MT_* variables.
+    fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.args(args).current_dir(&self.dir);
         for (k, _) in std::env::vars() {
@@ -68,7 +68,23 @@ impl Area {
                 c.env_remove(k);
             }
         }
-        c.output().unwrap()
+        c
+    }
+
+    /// Run megatest in the area with no inherited MT_* variables.
+    pub fn mt(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Start megatest in the area in the background (output discarded).
+    #[allow(dead_code)] // not every test binary starts one
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
     }
 
     pub fn db(&self) -> rusqlite::Connection {
