@@ -23,8 +23,8 @@ pub enum Op<'a> {
 
 impl Store {
     /// Apply the writes, all or nothing; returns the state changes made (for
-    /// `[triggers]`). State writes and step rows go in order; the run-info writes of a
-    /// record (other columns) go with its state UPDATE, or first when it has none.
+    /// `[triggers]`). State writes and step rows go in order; run-info writes (other
+    /// columns) go first, one UPDATE per record.
     ///
     /// # Errors
     /// [`crate::DbError::NoSuchTest`]; SQLite failures.
@@ -35,9 +35,8 @@ impl Store {
             // Successive state writes of one record (LAUNCHED, REMOTEHOSTSTART, RUNNING)
             // are applied as one group; the other ops touch other columns and tables.
             let mut group: Vec<&StatusUpdate<'_>> = Vec::new();
-            // The run-info writes of a record, merged (a later value wins) into one UPDATE:
-            // the record's state UPDATE when it also has state writes here, else one of its
-            // own, made first (they touch other columns than the state writes do).
+            // The run-info writes of a record, merged into one UPDATE (a later value wins)
+            // and made first: they touch other columns than the state writes do.
             let mut infos: Vec<(i64, RunInfo<'_>)> = Vec::new();
             for op in ops {
                 if let Op::RunInfo(id, info) = op {
@@ -47,31 +46,9 @@ impl Store {
                     }
                 }
             }
-            let has_state = |id: i64| {
-                ops.iter()
-                    .any(|op| matches!(op, Op::Status(u) if u.test_id == id))
-            };
             for (id, info) in &infos {
-                if !has_state(*id) {
-                    update_run_info_c(tx, *id, info)?;
-                }
+                update_run_info_c(tx, *id, info)?;
             }
-            let mut flush = |group: &mut Vec<&StatusUpdate<'_>>,
-                             changes: &mut Vec<Change>,
-                             rollups: &mut Rollups|
-             -> crate::error::TxResult<()> {
-                let Some(id) = group.first().map(|g| g.test_id) else {
-                    return Ok(());
-                };
-                // The first group of a record takes its run-info.
-                let info = infos
-                    .iter()
-                    .position(|(i, _)| *i == id)
-                    .map(|p| infos.swap_remove(p).1);
-                apply_group(self, tx, group, info.as_ref(), source, changes, rollups)?;
-                group.clear();
-                Ok(())
-            };
             for op in ops {
                 match op {
                     Op::RunInfo(..) => {}
@@ -80,13 +57,14 @@ impl Store {
                     }
                     Op::Status(u) => {
                         if group.first().is_some_and(|g| g.test_id != u.test_id) {
-                            flush(&mut group, &mut changes, &mut rollups)?;
+                            apply_group(self, tx, &group, source, &mut changes, &mut rollups)?;
+                            group.clear();
                         }
                         group.push(u);
                     }
                 }
             }
-            flush(&mut group, &mut changes, &mut rollups)?;
+            apply_group(self, tx, &group, source, &mut changes, &mut rollups)?;
             rollups.finish(self, tx, source, &mut changes)?;
             Ok(changes)
         })

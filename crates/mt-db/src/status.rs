@@ -14,7 +14,7 @@ use rusqlite::{params, Connection};
 
 use crate::error::{Result, TxResult};
 use crate::events::{self, NewEvent};
-use crate::records::{find_test_c, register_c, require_test, RunInfo};
+use crate::records::{find_test_c, register_c, require_test};
 use crate::rows::{int, text, Change};
 use crate::store::{now_secs, Store};
 use crate::testdata::data_rollup_tx;
@@ -39,7 +39,7 @@ pub(crate) fn apply_tx(
     changes: &mut Vec<Change>,
 ) -> TxResult<()> {
     let mut rollups = Rollups::default();
-    apply_group(store, tx, &[u], None, source, changes, &mut rollups)?;
+    apply_group(store, tx, &[u], source, changes, &mut rollups)?;
     rollups.finish(store, tx, source, changes)
 }
 
@@ -77,14 +77,12 @@ impl Rollups {
 }
 
 /// Several successive writes of one record in one transaction: the record is read and
-/// updated once (with the last values, and the run-info fields `info` sets), and every
-/// write is still an event and a [`Change`] of its own, in order. The roll-up of an item's
-/// toplevel is left to `rollups`.
+/// updated once (with the last values), and every write is still an event and a
+/// [`Change`] of its own, in order. The roll-up of an item's toplevel is left to `rollups`.
 pub(crate) fn apply_group(
     store: &Store,
     tx: &Connection,
     updates: &[&StatusUpdate<'_>],
-    info: Option<&RunInfo<'_>>,
     source: &str,
     changes: &mut Vec<Change>,
     rollups: &mut Rollups,
@@ -115,13 +113,9 @@ pub(crate) fn apply_group(
     let reset_time = updates
         .iter()
         .any(|u| matches!(u.state, Some(State::LAUNCHED | State::REMOTEHOSTSTART)));
-    let info = info.cloned().unwrap_or_default();
     tx.prepare_cached(
         "UPDATE tests SET state=?2, status=?3, comment=coalesce(?4, comment),
-            event_time=CASE WHEN ?5 THEN ?6 ELSE event_time END,
-            host=coalesce(?7, host), uname=coalesce(?8, uname), rundir=coalesce(?9, rundir),
-            shortdir=coalesce(?10, shortdir), attemptnum=coalesce(?11, attemptnum),
-            final_logf=coalesce(?12, final_logf)
+            event_time=CASE WHEN ?5 THEN ?6 ELSE event_time END
          WHERE id=?1",
     )?
     .execute(params![
@@ -130,13 +124,7 @@ pub(crate) fn apply_group(
         status,
         comment,
         reset_time,
-        now_secs(),
-        info.host,
-        info.uname,
-        info.rundir,
-        info.shortdir,
-        info.pid,
-        info.final_logf
+        now_secs()
     ])?;
     if status == Status::AUTO {
         let rolled = data_rollup_tx(tx, t.id, &status)?;
@@ -306,7 +294,7 @@ impl Store {
             let mut changes = Vec::new();
             let mut rollups = Rollups::default();
             for u in updates {
-                apply_group(self, tx, &[u], None, source, &mut changes, &mut rollups)?;
+                apply_group(self, tx, &[u], source, &mut changes, &mut rollups)?;
             }
             rollups.finish(self, tx, source, &mut changes)?;
             Ok(changes)
