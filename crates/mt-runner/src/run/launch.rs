@@ -293,7 +293,7 @@ impl Sched<'_> {
             );
         }
         let area = self.area_arc.clone();
-        let store = self.store_arc.clone();
+        let store = self.store.clone();
         let stop = self.stop.clone();
         let tx = self.tx.clone();
         self.workers.run(Box::new(move || {

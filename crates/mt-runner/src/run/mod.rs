@@ -117,7 +117,9 @@ struct Sched<'a> {
     patt: mt_area::TestPatt,
     plan_cycles: HashMap<String, String>,
     req: &'a RunRequest,
-    store: &'a Store,
+    /// The runner's database connection, shared with in-process jobs (one connection per
+    /// process keeps SQLite's page cache valid between their transactions).
+    store: Arc<Store>,
     reporter: Reporter<'a>,
     run_id: i64,
     tests: Vec<TestState>,
@@ -149,9 +151,6 @@ struct Sched<'a> {
     area_arc: Arc<Area>,
     /// Run jobs of the built-in launcher on threads (`[setup] in-process no` turns it off).
     in_process: bool,
-    /// The runner's database connection, shared with in-process jobs (one connection per
-    /// process keeps SQLite's page cache valid between their transactions).
-    store_arc: Arc<Store>,
     /// Set by SIGINT/SIGTERM: in-process jobs see it as their own signal.
     stop: Arc<AtomicBool>,
     /// Itemized tests whose toplevel record already has its run directory.
@@ -1125,7 +1124,7 @@ pub fn run(
         patt: plan.patt.clone(),
         plan_cycles: plan.cycles.clone(),
         req,
-        store: &store,
+        store: store.clone(),
         reporter: Reporter::new(&store, "runner"),
         run_id,
         tests: Vec::new(),
@@ -1160,7 +1159,6 @@ pub fn run(
         area_arc: area_arc.clone(),
         in_process: area.setup("in-process") != Some("no")
             && std::env::var("MT_IN_PROCESS").as_deref() != Ok("no"),
-        store_arc: store.clone(),
         sources: workarea::SourceCache::default(),
         workers: workers::Workers::default(),
         link_dirs: HashSet::new(),
