@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bin, text, Area};
+use common::{text, Area};
 
 /// Is a Slurm cluster answering? Asked once per test binary; squeue retries for a long
 /// time when the controller is down, so the question is bounded to a few seconds (a
@@ -63,23 +63,12 @@ fn probe_slurm() -> bool {
 }
 
 fn area(jobtools: &str, tests: &[(&str, &str)]) -> Area {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("area");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("megatest.config"),
-        format!(
-            "[fields]\nOS TEXT\n\n[setup]\nlinktree #{{getenv MT_RUN_AREA_HOME}}/lt\n\n\
-             [disks]\nd0 #{{getenv MT_RUN_AREA_HOME}}/runs\n\n[jobtools]\n{jobtools}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(dir.join("runconfigs.config"), "[default]\nX 1\n").unwrap();
-    for (name, cfg) in tests {
-        std::fs::create_dir_all(dir.join("tests").join(name)).unwrap();
-        std::fs::write(dir.join("tests").join(name).join("testconfig"), cfg).unwrap();
-    }
-    Area { _tmp: tmp, dir }
+    let a = common::small_area("", common::RUNS_DISK, "[default]\nX 1\n", tests);
+    let cfg = a.dir.join("megatest.config");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(&format!("\n[jobtools]\n{jobtools}\n"));
+    std::fs::write(&cfg, text).unwrap();
+    a
 }
 
 /// A `megatest -run` in the background, with its output in files, that is killed (and
@@ -95,8 +84,7 @@ impl BgRun {
     fn start(a: &Area, runname: &str) -> BgRun {
         let out = a.dir.join(format!("{runname}.stdout"));
         let err = a.dir.join(format!("{runname}.stderr"));
-        let mut c = Command::new(bin());
-        c.args([
+        let mut c = a.command(&[
             "-run",
             "-target",
             "linux",
@@ -105,16 +93,10 @@ impl BgRun {
             "-testpatt",
             "%",
             "-quiet",
-        ])
-        .current_dir(&a.dir)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("MT_") {
-                c.env_remove(k);
-            }
-        }
+        ]);
+        c.stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap());
         BgRun {
             child: Some(c.spawn().unwrap()),
             out,

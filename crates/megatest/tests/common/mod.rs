@@ -60,7 +60,7 @@ impl Area {
     }
 
     /// megatest in the area with no inherited MT_* variables.
-    fn command(&self, args: &[&str]) -> Command {
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.args(args).current_dir(&self.dir);
         for (k, _) in std::env::vars() {
